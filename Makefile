@@ -1,0 +1,41 @@
+# thresher developer commands. `make help` lists them.
+PYTHON ?= python3
+# One optimised profile for the extension and the Rust tests, so that CI compiles the
+# dependencies once (a full LTO release build is for wheels, see pyproject.toml).
+PROFILE ?= dev-opt
+
+.PHONY: help install test test-rust test-python lint bench demo
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+install:  ## install thresher (editable) with its test and lint dependencies
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet maturin
+	$(PYTHON) -m pip install --quiet -e '.[test,lint]' -C build-args="--profile $(PROFILE)"
+
+test: install test-rust test-python lint-quick  ## install, then run every test (Rust and Python)
+
+test-rust:  ## Rust unit and property tests of the core crate
+	cargo test --profile $(PROFILE) -p thresher-core
+
+test-python:  ## pytest: tests/ and the docstring examples (exit code 5, no test, fails)
+	$(PYTHON) -m pytest -q -p no:cacheprovider
+
+lint-quick:  ## formatting, ruff, mypy and the stub check (no extra compilation)
+	cargo fmt --all -- --check
+	$(PYTHON) -m ruff check python tests benches scripts
+	$(PYTHON) -m ruff format --check python tests benches scripts
+	$(PYTHON) -m mypy
+	$(PYTHON) -m mypy.stubtest thresher._core --allowlist .ci/stubtest-allowlist
+
+lint: lint-quick  ## everything in lint-quick plus clippy
+	cargo clippy --workspace --all-targets -- -D warnings
+
+demo:  ## install thresher and run the demo
+	$(PYTHON) -m pip install --quiet .
+	thresher demo
+
+bench:  ## the DSIR benchmark against data-selection (slow: ~10 minutes)
+	$(PYTHON) -m pip install --quiet -e '.[bench]'
+	$(PYTHON) benches/bench_dsir.py

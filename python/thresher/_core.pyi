@@ -1,0 +1,98 @@
+"""Type stubs of the Rust extension ``thresher._core`` (checked by ``mypy.stubtest``)."""
+
+import os
+from typing import Any, Protocol, final
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+class _ArrowStream(Protocol):
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+
+class _ArrowArray(Protocol):
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> object: ...
+
+class _Progress(Protocol):
+    def __call__(self, rows: int, nbytes: int, /) -> object: ...
+
+def set_num_threads(n: int) -> None: ...
+def get_num_threads() -> int: ...
+
+@final
+class JsonlFiles:
+    def __new__(
+        cls,
+        paths: list[str] | list[os.PathLike[str]] | list[str | os.PathLike[str]],
+        text_column: str | None = None,
+        batch_size: int = 8192,
+    ) -> JsonlFiles: ...
+    @property
+    def schema(self) -> Any: ...
+    @property
+    def paths(self) -> list[str]: ...
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+
+@final
+class JsonlWriter:
+    def __new__(cls, path: str | os.PathLike[str]) -> JsonlWriter: ...
+    def write(self, batch: _ArrowArray) -> None: ...
+    def finish(self) -> str: ...
+
+@final
+class DsirModel:
+    def __new__(
+        cls,
+        ngrams: int,
+        num_buckets: int,
+        hash: str,
+        target_counts: npt.NDArray[np.uint64],
+        raw_counts: npt.NDArray[np.uint64],
+        target_smoothing: float,
+        raw_smoothing: float,
+        epsilon: float,
+    ) -> DsirModel: ...
+    @property
+    def log_diff(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def num_targets(self) -> int: ...
+
+def count_features(
+    source: _ArrowStream,
+    column: str,
+    ngrams: int,
+    num_buckets: int,
+    hash: str,
+    limit: int | None = None,
+    progress: _Progress | None = None,
+) -> tuple[npt.NDArray[np.uint64], int, int, int]: ...
+def dsir_log_weights(
+    model: DsirModel,
+    source: _ArrowStream,
+    column: str,
+    normalize: str = "none",
+    clip: tuple[float, float] | None = None,
+    min_length: int = 0,
+    progress: _Progress | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]]: ...
+def dsir_select(
+    model: DsirModel,
+    source: _ArrowStream,
+    column: str,
+    k: list[int],
+    seed: int,
+    method: str = "gumbel",
+    temperature: float = 1.0,
+    normalize: str = "none",
+    clip: tuple[float, float] | None = None,
+    min_length: int = 0,
+    keep_all_columns: bool = True,
+    progress: _Progress | None = None,
+) -> dict[str, Any]: ...
+def feature_buckets(
+    text: str, ngrams: int, num_buckets: int, hash: str
+) -> list[tuple[str, int]]: ...
+def kl_reduction(
+    target: npt.NDArray[np.uint64], raw: npt.NDArray[np.uint64], selected: npt.NDArray[np.uint64]
+) -> float: ...

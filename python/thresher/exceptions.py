@@ -1,0 +1,86 @@
+"""Exceptions raised by thresher.
+
+Every error thresher raises derives from :class:`ThresherError`. Errors about the
+data also derive from :class:`ValueError` (or :class:`OSError` for files that cannot be
+read), so existing ``except ValueError`` handlers keep working. Attributes name what
+was at fault: ``path`` and ``line`` for a line of a file, ``row`` for a row of an
+in-memory table, ``field`` for a column, ``parameter`` for an argument.
+
+Examples
+--------
+>>> import thresher
+>>> try:
+...     thresher.DSIR(num_buckets=0)
+... except thresher.exceptions.InvalidParameterError as e:
+...     print(e.parameter)
+num_buckets
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DecompressionError",
+    "EmptyInputError",
+    "FieldTypeError",
+    "InputError",
+    "InternalError",
+    "InvalidParameterError",
+    "MissingFieldError",
+    "ModelFileError",
+    "ParseError",
+    "ReadError",
+    "ThresherError",
+]
+
+
+class ThresherError(Exception):
+    """Base class of every exception raised by thresher."""
+
+    path: str | None = None
+    line: int | None = None
+    row: int | None = None
+    field: str | None = None
+    parameter: str | None = None
+
+
+class InputError(ThresherError, ValueError):
+    """The input data is unusable; ``path``/``line`` or ``row`` say where."""
+
+
+class ParseError(InputError):
+    """A record is not valid JSON, not a JSON object, or not valid UTF-8."""
+
+
+class MissingFieldError(InputError, KeyError):
+    """A required field or column (usually the text column) is missing or null."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class FieldTypeError(InputError, TypeError):
+    """A field or column has the wrong type (for example a number as the text)."""
+
+
+class DecompressionError(InputError):
+    """A ``.gz`` or ``.zst`` file is truncated or corrupt."""
+
+
+class EmptyInputError(InputError):
+    """A corpus holds no usable document."""
+
+
+class ReadError(ThresherError, OSError):
+    """A file cannot be opened, read or written."""
+
+
+class InvalidParameterError(ThresherError, ValueError):
+    """An argument is out of range or inconsistent with the input; see ``parameter``."""
+
+
+class ModelFileError(ThresherError, ValueError):
+    """A saved model file is not valid (wrong format, version or contents)."""
+
+
+class InternalError(ThresherError, RuntimeError):
+    """A bug in thresher; please report it with the message."""

@@ -1,0 +1,345 @@
+"""Where documents come from: files, globs, directories and in-memory Arrow data.
+
+:func:`read` turns what a user has into a :class:`Source`, which hands out Arrow
+record-batch streams on demand. Files are read in a fixed order (sorted glob and
+directory listings), so a row's position, and thus every seeded selection, is the same
+from run to run. JSON Lines (plain, ``.gz``, ``.zst``) is parsed in Rust; Parquet by
+pyarrow; tables (pyarrow, polars, Hugging Face ``datasets``) are streamed chunk by chunk
+without a copy.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol, Union, cast, runtime_checkable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from thresher import _core
+from thresher.exceptions import (
+    FieldTypeError,
+    InvalidParameterError,
+    MissingFieldError,
+    ReadError,
+)
+
+__all__ = ["ArrowStreamExportable", "Source", "SourceLike", "read"]
+
+JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
+COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+DEFAULT_BATCH_SIZE = 8192
+
+
+@runtime_checkable
+class ArrowStreamExportable(Protocol):
+    """Anything that exports an Arrow C stream (pyarrow, polars, duckdb, nanoarrow...)."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+
+
+PathLike = Union[str, "os.PathLike[str]"]
+SourceLike = Union[PathLike, Sequence[PathLike], ArrowStreamExportable, "Source", Any]
+
+
+def file_format(path: PathLike) -> str:
+    """``"jsonl"`` or ``"parquet"`` from a file name (compression suffixes allowed).
+
+    Examples
+    --------
+    >>> file_format("shard-0001.jsonl.zst"), file_format("part.parquet")
+    ('jsonl', 'parquet')
+    """
+    name = Path(path).name.lower()
+    for suffix in COMPRESSION_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    if name.endswith(JSONL_SUFFIXES):
+        return "jsonl"
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    raise InvalidParameterError(
+        f"cannot tell the format of {os.fspath(path)!r}: expected .jsonl/.json/.ndjson "
+        "(optionally .gz or .zst) or .parquet"
+    )
+
+
+def _expand(pattern: PathLike) -> list[str]:
+    text = os.fspath(pattern)
+    if glob.has_magic(text):
+        matches = sorted(p for p in glob.glob(text, recursive=True) if os.path.isfile(p))
+        if not matches:
+            raise ReadError(f"{text}: no file matches this pattern")
+        return matches
+    if os.path.isdir(text):
+        found = sorted(
+            os.path.join(root, name)
+            for root, _, names in os.walk(text)
+            for name in names
+            if not name.startswith(".") and _known(name)
+        )
+        if not found:
+            raise ReadError(f"{text}: directory holds no .jsonl(.gz/.zst) or .parquet file")
+        return found
+    if not os.path.exists(text):
+        error = ReadError(f"{text}: no such file or directory")
+        error.path = text
+        raise error
+    return [text]
+
+
+def _known(name: str) -> bool:
+    try:
+        file_format(name)
+    except InvalidParameterError:
+        return False
+    return True
+
+
+class Source:
+    """A corpus that can be streamed as Arrow record batches, possibly several times.
+
+    Use :func:`read` to make one. ``text_column`` names the column holding the text.
+    """
+
+    def __init__(self, text_column: str = "text") -> None:
+        self.text_column = text_column
+
+    def stream(self) -> ArrowStreamExportable:
+        """A new Arrow stream over the whole corpus, in its fixed row order."""
+        raise NotImplementedError
+
+    def to_reader(self) -> pa.RecordBatchReader:
+        """The corpus as a ``pyarrow.RecordBatchReader``."""
+        return pa.RecordBatchReader.from_stream(self.stream())
+
+    @property
+    def reopenable(self) -> bool:
+        """Whether :meth:`stream` can be called more than once."""
+        return True
+
+    @property
+    def total_bytes(self) -> int | None:
+        """Bytes of text to expect, when known cheaply (for progress bars)."""
+        return None
+
+    def describe(self) -> str:
+        """A short human description, for logs and summaries."""
+        return type(self).__name__
+
+
+class FileSource(Source):
+    """JSON Lines or Parquet files, read in the given order."""
+
+    def __init__(self, paths: list[str], text_column: str, batch_size: int) -> None:
+        super().__init__(text_column)
+        formats = {file_format(p) for p in paths}
+        if len(formats) > 1:
+            raise InvalidParameterError(
+                "a source mixes JSON Lines and Parquet files; read them as separate sources"
+            )
+        self.paths = paths
+        self.format = formats.pop()
+        self.batch_size = batch_size
+
+    def stream(self) -> ArrowStreamExportable:
+        if self.format == "jsonl":
+            return _core.JsonlFiles(self.paths, self.text_column, self.batch_size)
+        return cast(
+            ArrowStreamExportable, _parquet_stream(self.paths, self.text_column, self.batch_size)
+        )
+
+    @property
+    def total_bytes(self) -> int | None:
+        if any(p.lower().endswith(COMPRESSION_SUFFIXES) for p in self.paths):
+            return None
+        return sum(os.path.getsize(p) for p in self.paths)
+
+    def describe(self) -> str:
+        first = self.paths[0]
+        more = f" and {len(self.paths) - 1} more" if len(self.paths) > 1 else ""
+        return f"{first}{more}"
+
+
+def _parquet_stream(paths: list[str], text_column: str, batch_size: int) -> pa.RecordBatchReader:
+    schema = pq.read_schema(paths[0])
+    _check_text_field(schema, text_column, paths[0])
+
+    def generate() -> Iterator[pa.RecordBatch]:
+        for path in paths:
+            try:
+                file = pq.ParquetFile(path)
+            except (OSError, pa.ArrowInvalid) as e:
+                raise ReadError(f"{path}: {e}") from e
+            if not file.schema_arrow.equals(schema):
+                raise FieldTypeError(
+                    f"{path}: schema differs from {paths[0]}:\n{file.schema_arrow}\nvs\n{schema}"
+                )
+            offset = 0
+            for batch in file.iter_batches(batch_size=batch_size):
+                text = batch.column(text_column)
+                if text.null_count:
+                    first = next(i for i, v in enumerate(text.is_null().to_pylist()) if v)
+                    error = MissingFieldError(
+                        f"{path}: row {offset + first}: field {text_column!r} is null"
+                    )
+                    error.path, error.row, error.field = path, offset + first, text_column
+                    raise error
+                offset += batch.num_rows
+                yield batch
+
+    return pa.RecordBatchReader.from_batches(schema, generate())
+
+
+def _check_text_field(schema: pa.Schema, text_column: str, where: str) -> None:
+    index = schema.get_field_index(text_column)
+    if index < 0:
+        error = MissingFieldError(
+            f"{where}: no column {text_column!r} (columns: {', '.join(schema.names)})"
+        )
+        error.field = text_column
+        raise error
+    kind = schema.field(index).type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or _is_view(kind)):
+        type_error = FieldTypeError(
+            f"{where}: column {text_column!r} must be a string column, not {kind}"
+        )
+        type_error.field = text_column
+        raise type_error
+
+
+def _is_view(kind: pa.DataType) -> bool:
+    return bool(getattr(pa.types, "is_string_view", lambda _: False)(kind))
+
+
+class TableSource(Source):
+    """An in-memory table (pyarrow Table or RecordBatch, polars, pandas-exported...)."""
+
+    def __init__(self, table: Any, text_column: str, description: str) -> None:
+        super().__init__(text_column)
+        self.table = table
+        self._description = description
+        schema = pa.schema(pa.RecordBatchReader.from_stream(table).schema)
+        _check_text_field(schema, text_column, description)
+
+    def stream(self) -> ArrowStreamExportable:
+        return cast(ArrowStreamExportable, self.table)
+
+    def describe(self) -> str:
+        return self._description
+
+
+class StreamSource(Source):
+    """A one-shot stream (``pyarrow.RecordBatchReader`` or another C stream)."""
+
+    def __init__(self, stream: Any, text_column: str) -> None:
+        super().__init__(text_column)
+        self._stream: Any = stream
+
+    @property
+    def reopenable(self) -> bool:
+        return False
+
+    def stream(self) -> ArrowStreamExportable:
+        if self._stream is None:
+            raise InvalidParameterError(
+                "this source is a one-shot stream and was already read; pass a table or "
+                "files to read it more than once"
+            )
+        stream, self._stream = self._stream, None
+        reader = pa.RecordBatchReader.from_stream(stream)
+        _check_text_field(reader.schema, self.text_column, "stream")
+        return cast(ArrowStreamExportable, reader)
+
+    def describe(self) -> str:
+        return "stream"
+
+
+def _hf_table(obj: Any) -> Any:
+    """The Arrow table behind a Hugging Face ``datasets.Dataset``, if ``obj`` is one."""
+    module = type(obj).__module__ or ""
+    if not module.startswith("datasets"):
+        return None
+    name = type(obj).__name__
+    if name in ("DatasetDict", "IterableDatasetDict"):
+        raise InvalidParameterError(
+            f"got a {name} with splits {list(obj)}: pass one split, e.g. ds['train']"
+        )
+    if name == "IterableDataset":
+        raise InvalidParameterError(
+            "streaming IterableDataset is not supported: load the dataset without "
+            "streaming=True, or pass its files"
+        )
+    data = getattr(obj, "data", None)
+    table = getattr(data, "table", None)
+    if table is None:
+        return None
+    # A Dataset with selected indices views rows of its table; flatten the view first.
+    if getattr(obj, "_indices", None) is not None:
+        table = obj.flatten_indices().data.table
+    return table
+
+
+def read(
+    source: SourceLike,
+    *,
+    text_column: str = "text",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Source:
+    """Make a :class:`Source` from paths or in-memory data.
+
+    Parameters
+    ----------
+    source
+        A path, glob (``"data/*.jsonl.zst"``, ``**`` allowed) or directory, a list of
+        them, or an in-memory object: ``pyarrow.Table`` / ``RecordBatch`` /
+        ``RecordBatchReader``, ``polars.DataFrame``, ``datasets.Dataset``, or anything
+        exporting ``__arrow_c_stream__``. A :class:`Source` is returned as is.
+    text_column
+        The column holding the documents' text.
+    batch_size
+        Rows per record batch when reading files.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> src = read(pa.table({"text": ["a b", "c d"], "id": [1, 2]}))
+    >>> src.to_reader().read_all().num_rows
+    2
+    """
+    if isinstance(source, Source):
+        return source
+    if batch_size < 1:
+        raise InvalidParameterError(f"batch_size must be at least 1, got {batch_size}")
+    if isinstance(source, (str, os.PathLike)):
+        return FileSource(_expand(source), text_column, batch_size)
+    if (
+        isinstance(source, Sequence)
+        and source
+        and all(isinstance(p, (str, os.PathLike)) for p in source)
+    ):
+        paths = [p for item in source for p in _expand(item)]
+        return FileSource(paths, text_column, batch_size)
+    hf = _hf_table(source)
+    if hf is not None:
+        return TableSource(hf, text_column, "datasets.Dataset")
+    if isinstance(source, pa.RecordBatchReader):
+        return StreamSource(source, text_column)
+    if isinstance(source, pa.RecordBatch):
+        return TableSource(pa.Table.from_batches([source]), text_column, "pyarrow.RecordBatch")
+    if isinstance(source, pa.Table):
+        return TableSource(source, text_column, "pyarrow.Table")
+    if hasattr(source, "__arrow_c_stream__"):
+        kind = type(source).__module__.split(".")[0] + "." + type(source).__name__
+        if "Reader" in type(source).__name__ or "Stream" in type(source).__name__:
+            return StreamSource(source, text_column)
+        return TableSource(source, text_column, kind)
+    raise InvalidParameterError(
+        f"cannot read documents from a {type(source).__name__}: pass paths, a pyarrow "
+        "Table, a polars DataFrame, a datasets.Dataset or an Arrow stream"
+    )

@@ -1,0 +1,336 @@
+//! Streaming selection: the k documents with the largest seeded keys.
+//!
+//! With [`Method::Gumbel`] the key of document `i` for target `t` is
+//! `log_weight / temperature + G(seed, t, i)` with `G` a standard Gumbel draw that
+//! depends only on `(seed, t, i)`: the k largest keys are a sample without
+//! replacement with probabilities proportional to `exp(log_weight / temperature)`
+//! (the Gumbel top-k trick). [`Method::TopK`] uses the log weight itself.
+//!
+//! One pass, a heap of `K = sum(k)` candidates per target, and the candidates' rows
+//! kept in a buffer compacted whenever it exceeds `2K` rows: memory is O(K), never
+//! O(corpus). Several targets are resolved in order at the end, each taking its best
+//! `k_t` candidates not taken by an earlier target (data-selection's rule); each heap
+//! holds `K` candidates so that enough remain whatever earlier targets took.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashSet};
+
+use arrow_array::{BooleanArray, RecordBatch, UInt64Array};
+use arrow_select::{concat::concat_batches, filter::filter_record_batch};
+
+use crate::dsir::weights::{score_column, WeightOptions};
+use crate::dsir::DsirModel;
+use crate::rng::gumbel;
+use crate::stream::{for_each_text_batch, BatchStream, Progress};
+use crate::{Error, Result};
+
+/// How keys are made from log weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Method {
+    /// Sample without replacement in proportion to the importance weights.
+    #[default]
+    Gumbel,
+    /// Take the documents with the largest log weights (deterministic).
+    TopK,
+}
+
+/// What to select and how.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelectOptions {
+    /// Documents to select for each target (one entry per target of the model).
+    pub k: Vec<usize>,
+    /// Seed of the Gumbel noise.
+    pub seed: u64,
+    /// Sampling or plain top-k.
+    pub method: Method,
+    /// Keys are `log_weight / temperature` (+ noise); 1 is the paper's choice.
+    pub temperature: f64,
+    /// Weighting and eligibility of documents.
+    pub weights: WeightOptions,
+    /// Keep every column of the selected rows (`true`) or only the text column.
+    pub keep_all_columns: bool,
+}
+
+/// One selected document.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Selected {
+    /// Global 0-based row index in the stream.
+    pub row: u64,
+    /// The target it was selected for.
+    pub target: u32,
+    /// Its log importance weight for that target.
+    pub log_weight: f64,
+    /// Its key (log weight plus noise).
+    pub key: f64,
+}
+
+/// The outcome of a selection.
+#[derive(Debug)]
+pub struct Selection {
+    /// The selected documents in row order.
+    pub selected: Vec<Selected>,
+    /// Their rows (all columns, or only the text column), in the same order.
+    pub rows: RecordBatch,
+    /// Documents read.
+    pub documents: u64,
+    /// Documents eligible (at least `min_length` tokens).
+    pub eligible: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    key: f64,
+    row: u64,
+    log_weight: f64,
+}
+
+impl Candidate {
+    /// Greater is better: larger key, then smaller row (so ties resolve deterministically).
+    fn rank(&self, other: &Self) -> Ordering {
+        self.key
+            .total_cmp(&other.key)
+            .then(other.row.cmp(&self.row))
+    }
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank(other) == Ordering::Equal
+    }
+}
+impl Eq for Candidate {}
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.rank(other)
+    }
+}
+
+/// The best `capacity` candidates seen so far; the worst sits on top of the heap.
+struct TopK {
+    capacity: usize,
+    heap: BinaryHeap<Reverse<Candidate>>,
+}
+
+impl TopK {
+    fn offer(&mut self, candidate: Candidate) -> bool {
+        if self.heap.len() < self.capacity {
+            self.heap.push(Reverse(candidate));
+            return true;
+        }
+        match self.heap.peek() {
+            Some(Reverse(worst)) if candidate > *worst => {
+                self.heap.pop();
+                self.heap.push(Reverse(candidate));
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Rows of the candidates, kept in stream order; compacted to the live ones on demand.
+struct RowBuffer {
+    rows: Vec<u64>,
+    batches: Vec<RecordBatch>,
+}
+
+impl RowBuffer {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn push(&mut self, batch: &RecordBatch, first_row: u64, keep: &[bool]) -> Result<()> {
+        if !keep.iter().any(|&k| k) {
+            return Ok(());
+        }
+        let mask = BooleanArray::from(keep.to_vec());
+        self.batches.push(filter_record_batch(batch, &mask)?);
+        self.rows.extend(
+            keep.iter()
+                .enumerate()
+                .filter(|(_, &k)| k)
+                .map(|(i, _)| first_row + i as u64),
+        );
+        Ok(())
+    }
+
+    /// Keep only the rows in `live`, as one batch.
+    fn compact(&mut self, live: &HashSet<u64>) -> Result<()> {
+        let Some(schema) = self.batches.first().map(|b| b.schema()) else {
+            return Ok(());
+        };
+        let merged = concat_batches(&schema, &self.batches)?;
+        let keep: Vec<bool> = self.rows.iter().map(|r| live.contains(r)).collect();
+        let filtered = filter_record_batch(&merged, &BooleanArray::from(keep.clone()))?;
+        self.rows = self
+            .rows
+            .iter()
+            .zip(&keep)
+            .filter(|(_, &k)| k)
+            .map(|(&r, _)| r)
+            .collect();
+        self.batches = vec![filtered];
+        Ok(())
+    }
+}
+
+fn validate(model: &DsirModel, options: &SelectOptions) -> Result<()> {
+    if options.k.len() != model.num_targets() {
+        return Err(Error::invalid(
+            "k",
+            format!(
+                "one count per target is needed: {} given for {} targets",
+                options.k.len(),
+                model.num_targets()
+            ),
+        ));
+    }
+    if options.k.contains(&0) {
+        return Err(Error::invalid("k", "must be at least 1 for every target"));
+    }
+    if !(options.temperature.is_finite() && options.temperature > 0.0) {
+        return Err(Error::invalid(
+            "temperature",
+            format!("must be > 0, got {}", options.temperature),
+        ));
+    }
+    options.weights.validate()
+}
+
+/// Select documents from `stream` (text in `column`) in one pass.
+pub fn select(
+    model: &DsirModel,
+    stream: BatchStream,
+    column: &str,
+    options: &SelectOptions,
+    progress: &dyn Progress,
+) -> Result<Selection> {
+    validate(model, options)?;
+    let total_k: usize = options.k.iter().sum();
+    let mut heaps: Vec<TopK> = (0..model.num_targets())
+        .map(|_| TopK {
+            capacity: total_k,
+            heap: BinaryHeap::new(),
+        })
+        .collect();
+    let mut buffer = RowBuffer {
+        rows: Vec::new(),
+        batches: Vec::new(),
+    };
+    let mut eligible = 0u64;
+    let mut schema = None;
+
+    let documents = for_each_text_batch(stream, column, progress, |batch, text, first_row| {
+        let batch = if options.keep_all_columns {
+            batch.clone()
+        } else {
+            batch.project(&[batch.schema().index_of(column)?])?
+        };
+        schema.get_or_insert_with(|| batch.schema());
+        let scores = score_column(model, text, &options.weights);
+        let mut keep = vec![false; text.len()];
+        for (i, kept) in keep.iter_mut().enumerate() {
+            if (scores.tokens[i] as usize) < options.weights.min_length {
+                continue;
+            }
+            eligible += 1;
+            let row = first_row + i as u64;
+            for (t, heap) in heaps.iter_mut().enumerate() {
+                let log_weight = scores.get(i, t);
+                let key = match options.method {
+                    Method::TopK => log_weight,
+                    Method::Gumbel => {
+                        log_weight / options.temperature + gumbel(options.seed, t as u64, row)
+                    }
+                };
+                *kept |= heap.offer(Candidate {
+                    key,
+                    row,
+                    log_weight,
+                });
+            }
+        }
+        buffer.push(&batch, first_row, &keep)?;
+        if buffer.len() > 2 * total_k + 1024 {
+            buffer.compact(&live_rows(&heaps))?;
+        }
+        Ok(true)
+    })?;
+
+    if documents == 0 {
+        return Err(Error::EmptyInput {
+            what: "raw corpus".into(),
+            detail: "it has no document".into(),
+        });
+    }
+    if (eligible as usize) < total_k {
+        return Err(Error::invalid(
+            "k",
+            format!(
+                "{total_k} documents requested but only {eligible} of {documents} are eligible \
+                 (at least {} tokens)",
+                options.weights.min_length
+            ),
+        ));
+    }
+    let selected = resolve_targets(heaps, &options.k);
+    let chosen: HashSet<u64> = selected.iter().map(|s| s.row).collect();
+    buffer.compact(&chosen)?;
+    let rows = match buffer.batches.pop() {
+        Some(batch) => batch,
+        None => RecordBatch::new_empty(schema.expect("a non-empty stream has a schema")),
+    };
+    debug_assert_eq!(
+        buffer.rows,
+        selected.iter().map(|s| s.row).collect::<Vec<_>>()
+    );
+    Ok(Selection {
+        selected,
+        rows,
+        documents,
+        eligible,
+    })
+}
+
+fn live_rows(heaps: &[TopK]) -> HashSet<u64> {
+    heaps
+        .iter()
+        .flat_map(|h| h.heap.iter().map(|Reverse(c)| c.row))
+        .collect()
+}
+
+/// Each target in order takes its best `k[t]` candidates not taken before; row order out.
+fn resolve_targets(heaps: Vec<TopK>, k: &[usize]) -> Vec<Selected> {
+    let mut taken = HashSet::new();
+    let mut selected = Vec::with_capacity(k.iter().sum());
+    for (t, heap) in heaps.into_iter().enumerate() {
+        let best_first = heap.heap.into_sorted_vec(); // ascending Reverse = best first
+        let picks = best_first
+            .into_iter()
+            .map(|Reverse(c)| c)
+            .filter(|c| !taken.contains(&c.row))
+            .take(k[t])
+            .collect::<Vec<_>>();
+        for c in picks {
+            taken.insert(c.row);
+            selected.push(Selected {
+                row: c.row,
+                target: t as u32,
+                log_weight: c.log_weight,
+                key: c.key,
+            });
+        }
+    }
+    selected.sort_by_key(|s| s.row);
+    selected
+}
+
+/// The global row indices of `selection` as an Arrow array (handy for joins).
+pub fn row_ids(selection: &Selection) -> UInt64Array {
+    UInt64Array::from_iter_values(selection.selected.iter().map(|s| s.row))
+}

@@ -1,0 +1,15 @@
+//! thresher-core: the algorithms of thresher, in pure Rust.
+//!
+//! This crate knows nothing of Python. Inputs are Arrow arrays and record batches,
+//! outputs are plain Rust values; the `thresher-python` crate binds them.
+#![deny(missing_docs)]
+
+pub mod dsir;
+pub mod error;
+pub mod features;
+pub mod io;
+pub mod rng;
+pub mod stream;
+pub mod text;
+
+pub use error::{Error, Location, Result};

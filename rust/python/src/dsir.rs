@@ -1,0 +1,262 @@
+//! Bindings of `thresher_core::dsir`: conversion in, one call to core, conversion out.
+
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pyo3_arrow::PyRecordBatch;
+use thresher_core::dsir::{
+    self, fit, kl, DsirModel, Method, Normalization, SelectOptions, Smoothing, WeightOptions,
+};
+use thresher_core::features::{FeatureConfig, HashScheme};
+
+use crate::detach::run;
+use crate::errors::{invalid, CoreResult};
+use crate::input::{into_stream, Corpus};
+
+fn feature_config(ngrams: usize, num_buckets: u32, hash: &str) -> PyResult<FeatureConfig> {
+    let hash = HashScheme::from_name(hash)
+        .ok_or_else(|| invalid("hash", format!("must be 'xxh3' or 'sha256', got {hash:?}")))?;
+    let config = FeatureConfig {
+        ngrams,
+        buckets: num_buckets,
+        hash,
+    };
+    config.validate().map_err(crate::errors::CoreError::from)?;
+    Ok(config)
+}
+
+fn weight_options(
+    normalize: &str,
+    clip: Option<(f64, f64)>,
+    min_length: usize,
+) -> PyResult<WeightOptions> {
+    let normalization = match normalize {
+        "none" => Normalization::None,
+        "per_token" => Normalization::PerToken,
+        other => {
+            return Err(invalid(
+                "normalize",
+                format!("must be 'none' or 'per_token', got {other:?}"),
+            ));
+        }
+    };
+    let options = WeightOptions {
+        normalization,
+        clip,
+        min_length,
+    };
+    options.validate().map_err(crate::errors::CoreError::from)?;
+    Ok(options)
+}
+
+/// Count hashed n-gram features over an Arrow stream.
+///
+/// Returns `(counts, documents, tokens, features)`.
+#[pyfunction]
+#[pyo3(signature = (source, column, ngrams, num_buckets, hash, limit=None, progress=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn count_features<'py>(
+    py: Python<'py>,
+    source: Corpus,
+    column: &str,
+    ngrams: usize,
+    num_buckets: u32,
+    hash: &str,
+    limit: Option<u64>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<(Bound<'py, PyArray1<u64>>, u64, u64, u64)> {
+    let config = feature_config(ngrams, num_buckets, hash)?;
+    let stream = into_stream(py, source)?;
+    let counts = run(py, progress.as_ref(), |p| {
+        fit::count_stream(&config, stream, column, limit, p)
+    })?;
+    Ok((
+        PyArray1::from_vec(py, counts.counts),
+        counts.documents,
+        counts.tokens,
+        counts.features,
+    ))
+}
+
+/// A fitted DSIR model (counts and log-ratio vectors), immutable.
+#[pyclass(module = "thresher._core", name = "DsirModel", frozen)]
+pub struct PyDsirModel {
+    pub(crate) inner: DsirModel,
+}
+
+#[pymethods]
+impl PyDsirModel {
+    #[new]
+    #[pyo3(signature = (ngrams, num_buckets, hash, target_counts, raw_counts, target_smoothing, raw_smoothing, epsilon))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        ngrams: usize,
+        num_buckets: u32,
+        hash: &str,
+        target_counts: PyReadonlyArray2<'_, u64>,
+        raw_counts: PyReadonlyArray1<'_, u64>,
+        target_smoothing: f64,
+        raw_smoothing: f64,
+        epsilon: f64,
+    ) -> PyResult<Self> {
+        let features = feature_config(ngrams, num_buckets, hash)?;
+        let smoothing = Smoothing {
+            target_alpha: target_smoothing,
+            raw_alpha: raw_smoothing,
+            epsilon,
+        };
+        let targets: Vec<Vec<u64>> = target_counts
+            .as_array()
+            .outer_iter()
+            .map(|row| row.to_vec())
+            .collect();
+        let raw = raw_counts.as_array().to_vec();
+        let inner: CoreResult<DsirModel> =
+            DsirModel::from_counts(features, smoothing, targets, raw).map_err(Into::into);
+        Ok(PyDsirModel { inner: inner? })
+    }
+
+    /// `ln(p_target + eps) - ln(p_raw + eps)`, shape `(targets, buckets)`.
+    #[getter]
+    fn log_diff<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        Ok(PyArray2::from_vec2(py, &self.inner.log_diff)?)
+    }
+
+    /// Number of targets.
+    #[getter]
+    fn num_targets(&self) -> usize {
+        self.inner.num_targets()
+    }
+}
+
+/// Log weights of every document of a stream: `(log_weights[n, targets], tokens[n])`.
+#[pyfunction]
+#[pyo3(signature = (model, source, column, normalize="none", clip=None, min_length=0, progress=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn dsir_log_weights<'py>(
+    py: Python<'py>,
+    model: &PyDsirModel,
+    source: Corpus,
+    column: &str,
+    normalize: &str,
+    clip: Option<(f64, f64)>,
+    min_length: usize,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<u32>>)> {
+    let options = weight_options(normalize, clip, min_length)?;
+    let stream = into_stream(py, source)?;
+    let model = &model.inner;
+    let scores = run(py, progress.as_ref(), |p| {
+        dsir::weights::score_stream(model, stream, column, &options, p)
+    })?;
+    let rows = scores.tokens.len();
+    let weights = PyArray1::from_vec(py, scores.log_weights).reshape([rows, scores.num_targets])?;
+    Ok((weights, PyArray1::from_vec(py, scores.tokens)))
+}
+
+/// Select documents in one streaming pass; returns a dict (see `thresher.dsir`).
+#[pyfunction]
+#[pyo3(signature = (model, source, column, k, seed, method="gumbel", temperature=1.0, normalize="none", clip=None, min_length=0, keep_all_columns=true, progress=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn dsir_select<'py>(
+    py: Python<'py>,
+    model: &PyDsirModel,
+    source: Corpus,
+    column: &str,
+    k: Vec<i64>,
+    seed: u64,
+    method: &str,
+    temperature: f64,
+    normalize: &str,
+    clip: Option<(f64, f64)>,
+    min_length: usize,
+    keep_all_columns: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let method = match method {
+        "gumbel" => Method::Gumbel,
+        "top_k" => Method::TopK,
+        other => {
+            return Err(invalid(
+                "method",
+                format!("must be 'gumbel' or 'top_k', got {other:?}"),
+            ))
+        }
+    };
+    if let Some(bad) = k.iter().find(|&&v| v <= 0) {
+        return Err(invalid("k", format!("must be at least 1, got {bad}")));
+    }
+    let options = SelectOptions {
+        k: k.iter().map(|&v| v as usize).collect(),
+        seed,
+        method,
+        temperature,
+        weights: weight_options(normalize, clip, min_length)?,
+        keep_all_columns,
+    };
+    let stream = into_stream(py, source)?;
+    let model = &model.inner;
+    let (selection, selected_counts) = run(py, progress.as_ref(), |p| {
+        let selection = dsir::select::select(model, stream, column, &options, p)?;
+        let counts = kl::selected_counts(model, &selection, column)?;
+        Ok((selection, counts))
+    })?;
+    let kl_reduction: Vec<f64> = (0..model.num_targets())
+        .map(|t| {
+            kl::kl_reduction(
+                &model.target_counts[t],
+                &model.raw_counts,
+                &selected_counts[t],
+            )
+        })
+        .collect();
+    let out = PyDict::new(py);
+    let s = &selection.selected;
+    out.set_item("row", PyArray1::from_iter(py, s.iter().map(|x| x.row)))?;
+    out.set_item(
+        "target",
+        PyArray1::from_iter(py, s.iter().map(|x| x.target)),
+    )?;
+    out.set_item(
+        "log_weight",
+        PyArray1::from_iter(py, s.iter().map(|x| x.log_weight)),
+    )?;
+    out.set_item("key", PyArray1::from_iter(py, s.iter().map(|x| x.key)))?;
+    out.set_item("documents", selection.documents)?;
+    out.set_item("eligible", selection.eligible)?;
+    out.set_item("kl_reduction", kl_reduction)?;
+    out.set_item(
+        "selected_counts",
+        PyArray2::from_vec2(py, &selected_counts)?,
+    )?;
+    out.set_item("rows", PyRecordBatch::new(selection.rows).into_pyarrow(py)?)?;
+    Ok(out)
+}
+
+/// Every n-gram of `text` with its bucket: `[(ngram, bucket), ...]` (for explanations).
+#[pyfunction]
+pub fn feature_buckets(
+    text: &str,
+    ngrams: usize,
+    num_buckets: u32,
+    hash: &str,
+) -> PyResult<Vec<(String, u32)>> {
+    Ok(feature_config(ngrams, num_buckets, hash)?.ngrams_with_buckets(text))
+}
+
+/// `KL(target || raw) - KL(target || selected)` on hashed feature counts.
+#[pyfunction]
+pub fn kl_reduction(
+    target: PyReadonlyArray1<'_, u64>,
+    raw: PyReadonlyArray1<'_, u64>,
+    selected: PyReadonlyArray1<'_, u64>,
+) -> PyResult<f64> {
+    let (t, r, s) = (target.as_slice()?, raw.as_slice()?, selected.as_slice()?);
+    if t.len() != r.len() || t.len() != s.len() {
+        return Err(invalid(
+            "counts",
+            "target, raw and selected counts must have the same length",
+        ));
+    }
+    Ok(kl::kl_reduction(t, r, s))
+}

@@ -1,0 +1,41 @@
+//! `thresher._core`: the PyO3 binding of thresher-core.
+//!
+//! Thin by design: each function converts its arguments, runs one core call through
+//! [`detach::run`] (GIL released, errors typed), and converts the result back.
+
+use pyo3::prelude::*;
+
+mod detach;
+mod dsir;
+mod errors;
+mod input;
+mod io;
+mod threads;
+
+/// Use `n` worker threads for all kernels (0 restores the default: the CPU count, or
+/// `THRESHER_NUM_THREADS`).
+#[pyfunction]
+fn set_num_threads(n: usize) {
+    threads::set_num_threads(n);
+}
+
+/// The number of worker threads kernels use.
+#[pyfunction]
+fn get_num_threads() -> usize {
+    threads::num_threads()
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(dsir::count_features, m)?)?;
+    m.add_function(wrap_pyfunction!(dsir::dsir_log_weights, m)?)?;
+    m.add_function(wrap_pyfunction!(dsir::dsir_select, m)?)?;
+    m.add_function(wrap_pyfunction!(dsir::kl_reduction, m)?)?;
+    m.add_function(wrap_pyfunction!(dsir::feature_buckets, m)?)?;
+    m.add_class::<dsir::PyDsirModel>()?;
+    io::register(m)?;
+    Ok(())
+}
