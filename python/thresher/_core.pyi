@@ -74,6 +74,7 @@ def dsir_log_weights(
     normalize: str = "none",
     clip: tuple[float, float] | None = None,
     min_length: int = 0,
+    chunk_words: int | None = None,
     progress: _Progress | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]]: ...
 def dsir_select(
@@ -88,6 +89,7 @@ def dsir_select(
     clip: tuple[float, float] | None = None,
     min_length: int = 0,
     keep_all_columns: bool = True,
+    chunk_words: int | None = None,
     progress: _Progress | None = None,
 ) -> dict[str, Any]: ...
 def feature_buckets(

@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     dsir.add_argument("--temperature", type=float, default=1.0)
     dsir.add_argument("--normalize", choices=["none", "per_token"], default="none")
     dsir.add_argument("--min-length", type=int, default=0, help="minimum tokens (default 0)")
+    dsir.add_argument(
+        "--chunk-words", type=int, default=None, help="select chunks of at most N words"
+    )
     dsir.add_argument("--ngrams", type=int, default=2)
     dsir.add_argument("--num-buckets", type=int, default=10_000)
     dsir.add_argument("--num-tokens-to-fit", type=int, default=None)
@@ -101,6 +104,7 @@ def _run_dsir(args: argparse.Namespace) -> str:
         normalize=args.normalize,
         min_length=args.min_length,
         columns="text" if args.ids_only else "all",
+        chunk_words=args.chunk_words,
         quiet=args.quiet,
     )
     table = selection.table

@@ -246,17 +246,19 @@ class DSIR:
         *,
         normalize: Normalize = "none",
         clip: tuple[float, float] | None = None,
+        chunk_words: int | None = None,
         quiet: bool = True,
     ) -> npt.NDArray[np.float64]:
         """Log importance weight of every document, in corpus order.
 
         Returns shape ``(n,)`` for one target, ``(n, targets)`` for several.
         ``normalize="per_token"`` divides by the token count; ``clip=(lo, hi)`` clamps.
+        With ``chunk_words``, weights are per chunk (see :meth:`select`).
         """
         src = self._source(source)
         bar = ProgressBar("weights", src.total_bytes, quiet=quiet)
         weights, _ = _core.dsir_log_weights(
-            self.model, src.stream(), src.text_column, normalize, clip, 0, bar
+            self.model, src.stream(), src.text_column, normalize, clip, 0, chunk_words, bar
         )
         bar.close()
         return weights[:, 0] if weights.shape[1] == 1 else weights
@@ -274,6 +276,7 @@ class DSIR:
         clip: tuple[float, float] | None = None,
         min_length: int = 0,
         columns: Literal["all", "text"] = "all",
+        chunk_words: int | None = None,
         quiet: bool = True,
     ) -> Selection:
         """Choose ``k`` documents of ``source`` in one streaming pass.
@@ -299,6 +302,10 @@ class DSIR:
             Documents with fewer tokens are never selected (data-selection uses 100).
         columns
             Keep ``"all"`` columns of the selected rows, or only the ``"text"`` column.
+        chunk_words
+            Split documents into chunks of at most this many words (equal lengths,
+            as in the paper, which used 128) and select chunks; the output gains
+            ``chunk_doc`` (the document's row) and ``chunk_index``.
         quiet
             No progress bar.
         """
@@ -323,6 +330,7 @@ class DSIR:
             clip,
             min_length,
             columns == "all",
+            chunk_words,
             bar,
         )
         bar.close()

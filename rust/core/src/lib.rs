@@ -4,6 +4,7 @@
 //! outputs are plain Rust values; the `thresher-python` crate binds them.
 #![deny(missing_docs)]
 
+pub mod chunk;
 pub mod dsir;
 pub mod error;
 pub mod features;

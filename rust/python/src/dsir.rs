@@ -4,13 +4,15 @@ use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArra
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3_arrow::PyRecordBatch;
+use thresher_core::chunk::chunk_stream;
 use thresher_core::dsir::{
     self, fit, kl, DsirModel, Method, Normalization, SelectOptions, Smoothing, WeightOptions,
 };
 use thresher_core::features::{FeatureConfig, HashScheme};
+use thresher_core::stream::BatchStream;
 
 use crate::detach::run;
-use crate::errors::{invalid, CoreResult};
+use crate::errors::{invalid, CoreError, CoreResult};
 use crate::input::{into_stream, Corpus};
 
 fn feature_config(ngrams: usize, num_buckets: u32, hash: &str) -> PyResult<FeatureConfig> {
@@ -47,6 +49,16 @@ fn weight_options(
     };
     options.validate().map_err(crate::errors::CoreError::from)?;
     Ok(options)
+}
+
+/// The stream itself, or its documents split into chunks of at most `chunk_words` words.
+fn chunked(stream: BatchStream, column: &str, chunk_words: Option<usize>) -> PyResult<BatchStream> {
+    match chunk_words {
+        None => Ok(stream),
+        Some(words) => {
+            Ok(chunk_stream(stream, column.to_string(), words).map_err(CoreError::from)?)
+        }
+    }
 }
 
 /// Count hashed n-gram features over an Arrow stream.
@@ -131,7 +143,7 @@ impl PyDsirModel {
 
 /// Log weights of every document of a stream: `(log_weights[n, targets], tokens[n])`.
 #[pyfunction]
-#[pyo3(signature = (model, source, column, normalize="none", clip=None, min_length=0, progress=None))]
+#[pyo3(signature = (model, source, column, normalize="none", clip=None, min_length=0, chunk_words=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn dsir_log_weights<'py>(
     py: Python<'py>,
@@ -141,10 +153,11 @@ pub fn dsir_log_weights<'py>(
     normalize: &str,
     clip: Option<(f64, f64)>,
     min_length: usize,
+    chunk_words: Option<usize>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<u32>>)> {
     let options = weight_options(normalize, clip, min_length)?;
-    let stream = into_stream(py, source)?;
+    let stream = chunked(into_stream(py, source)?, column, chunk_words)?;
     let model = &model.inner;
     let scores = run(py, progress.as_ref(), |p| {
         dsir::weights::score_stream(model, stream, column, &options, p)
@@ -156,7 +169,7 @@ pub fn dsir_log_weights<'py>(
 
 /// Select documents in one streaming pass; returns a dict (see `thresher.dsir`).
 #[pyfunction]
-#[pyo3(signature = (model, source, column, k, seed, method="gumbel", temperature=1.0, normalize="none", clip=None, min_length=0, keep_all_columns=true, progress=None))]
+#[pyo3(signature = (model, source, column, k, seed, method="gumbel", temperature=1.0, normalize="none", clip=None, min_length=0, keep_all_columns=true, chunk_words=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn dsir_select<'py>(
     py: Python<'py>,
@@ -171,6 +184,7 @@ pub fn dsir_select<'py>(
     clip: Option<(f64, f64)>,
     min_length: usize,
     keep_all_columns: bool,
+    chunk_words: Option<usize>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let method = match method {
@@ -194,7 +208,7 @@ pub fn dsir_select<'py>(
         weights: weight_options(normalize, clip, min_length)?,
         keep_all_columns,
     };
-    let stream = into_stream(py, source)?;
+    let stream = chunked(into_stream(py, source)?, column, chunk_words)?;
     let model = &model.inner;
     let (selection, selected_counts) = run(py, progress.as_ref(), |p| {
         let selection = dsir::select::select(model, stream, column, &options, p)?;

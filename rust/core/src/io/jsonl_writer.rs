@@ -371,6 +371,12 @@ mod tests {
     }
 
     #[test]
+    fn writer_is_send() {
+        fn assert_send<T: Send>() {}
+        assert_send::<JsonlWriter>();
+    }
+
+    #[test]
     fn path_without_file_name_is_an_error() {
         for path in ["", "/", "dir/.."] {
             let e = JsonlWriter::create(Path::new(path), Compression::None).err();
