@@ -141,6 +141,9 @@ impl PyDsirModel {
     }
 }
 
+/// `(log_weights[n, targets], tokens[n])` as numpy arrays.
+type WeightsAndTokens<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<u32>>);
+
 /// Log weights of every document of a stream: `(log_weights[n, targets], tokens[n])`.
 #[pyfunction]
 #[pyo3(signature = (model, source, column, normalize="none", clip=None, min_length=0, chunk_words=None, progress=None))]
@@ -155,7 +158,7 @@ pub fn dsir_log_weights<'py>(
     min_length: usize,
     chunk_words: Option<usize>,
     progress: Option<Py<PyAny>>,
-) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<u32>>)> {
+) -> PyResult<WeightsAndTokens<'py>> {
     let options = weight_options(normalize, clip, min_length)?;
     let stream = chunked(into_stream(py, source)?, column, chunk_words)?;
     let model = &model.inner;

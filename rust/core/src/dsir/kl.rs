@@ -27,6 +27,28 @@ pub fn kl_reduction(target: &[u64], raw: &[u64], selected: &[u64]) -> f64 {
     kl_divergence(target, raw) - kl_divergence(target, selected)
 }
 
+/// Feature counts of the selected documents, one vector per target (documents count
+/// for the target they were selected for). `rows` holds the text column `column`.
+pub fn selected_counts(
+    model: &crate::dsir::DsirModel,
+    selection: &crate::dsir::Selection,
+    column: &str,
+) -> crate::Result<Vec<Vec<u64>>> {
+    use crate::features::Scratch;
+    use crate::text::TextColumn;
+    let text = TextColumn::from_batch(&selection.rows, column, 0)?;
+    let buckets = model.features.buckets as usize;
+    let mut counts = vec![vec![0u64; buckets]; model.num_targets()];
+    let mut scratch = Scratch::default();
+    for (i, selected) in selection.selected.iter().enumerate() {
+        let target = &mut counts[selected.target as usize];
+        model
+            .features
+            .count_into(text.value(i), &mut scratch, target);
+    }
+    Ok(counts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,26 +72,4 @@ mod tests {
         let expected = 0.9 * (0.9 / q[0]).ln() + 0.1 * (0.1 / q[1]).ln();
         assert!((kl_divergence(&target, &raw) - expected).abs() < 1e-12);
     }
-}
-
-/// Feature counts of the selected documents, one vector per target (documents count
-/// for the target they were selected for). `rows` holds the text column `column`.
-pub fn selected_counts(
-    model: &crate::dsir::DsirModel,
-    selection: &crate::dsir::Selection,
-    column: &str,
-) -> crate::Result<Vec<Vec<u64>>> {
-    use crate::features::Scratch;
-    use crate::text::TextColumn;
-    let text = TextColumn::from_batch(&selection.rows, column, 0)?;
-    let buckets = model.features.buckets as usize;
-    let mut counts = vec![vec![0u64; buckets]; model.num_targets()];
-    let mut scratch = Scratch::default();
-    for (i, selected) in selection.selected.iter().enumerate() {
-        let target = &mut counts[selected.target as usize];
-        model
-            .features
-            .count_into(text.value(i), &mut scratch, target);
-    }
-    Ok(counts)
 }

@@ -2,8 +2,8 @@
 //!
 //! The fast path copies each batch's lines into one reusable buffer and feeds them
 //! line by line to arrow-json's [`Decoder`]; only when arrow rejects a batch is it
-//! re-examined line by line ([`LineChecker`]) to name the line at fault and say
-//! what is wrong with it, so valid input pays nothing for good error messages.
+//! re-examined line by line (the `diagnose` module) to name the line at fault and
+//! say what is wrong with it, so valid input pays nothing for good error messages.
 //!
 //! Behaviour worth knowing:
 //! - Blank and whitespace-only lines are skipped, but counted: every error names
@@ -22,19 +22,19 @@
 //!   strict JSON, skips them); validating every line strictly would cost about as
 //!   much again as decoding it.
 
-use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::{Array, RecordBatch};
-use arrow_json::reader::{infer_json_schema_from_iterator, Decoder, ReaderBuilder};
-use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, SchemaRef};
-use serde_json::Value;
+use arrow_json::reader::Decoder;
+use arrow_schema::{DataType, Schema, SchemaRef};
 
 use super::compression::open_decoded;
+use super::diagnose::{arrow_text_error, LineChecker};
+use super::infer::infer_schema;
 use super::lines::{LineInput, Lines, Prefetch};
 use crate::text::TextColumn;
-use crate::{Error, Location, Result};
+use crate::{Error, Result};
 
 /// How to read a JSONL file.
 #[derive(Debug, Clone)]
@@ -100,7 +100,7 @@ impl JsonlReader {
         let text = options.text_column.as_deref();
         let schema = match &options.schema {
             Some(schema) => with_text_field(schema, text)?,
-            None => input.infer_schema(options.infer_rows, text)?,
+            None => infer_schema(&mut input, options.infer_rows, text)?,
         };
         let checker = LineChecker {
             path: path.to_path_buf(),
@@ -247,392 +247,15 @@ fn with_text_field(schema: &SchemaRef, text: Option<&str>) -> Result<SchemaRef> 
     )))
 }
 
-/// `Null` (all values null in the inference window) becomes `Utf8`, at any depth.
-fn widen_null(data_type: &DataType) -> DataType {
-    match data_type {
-        DataType::Null => DataType::Utf8,
-        DataType::List(item) => DataType::List(Arc::new(
-            item.as_ref()
-                .clone()
-                .with_data_type(widen_null(item.data_type())),
-        )),
-        DataType::Struct(fields) => DataType::Struct(widen_fields(fields)),
-        other => other.clone(),
-    }
-}
-
-fn widen_fields(fields: &Fields) -> Fields {
-    fields
-        .iter()
-        .map(|f| f.as_ref().clone().with_data_type(widen_null(f.data_type())))
-        .collect()
-}
-
-/// Schema inference, on the lines it will replay.
-impl LineInput {
-    /// Reads up to `rows` non-blank lines into the replay buffer and infers a
-    /// schema from them. Their errors are reported in line order, as the batch
-    /// decoder would: each line must be an object with a string `text` field.
-    fn infer_schema(&mut self, rows: usize, text: Option<&str>) -> Result<SchemaRef> {
-        let mut lines = Lines::default();
-        while lines.len() < rows && self.next_into(&mut lines)? {}
-        let location = |i: usize| Location::Line {
-            path: self.path.clone(),
-            line: lines.number(i),
-        };
-        let mut values = Vec::with_capacity(lines.len());
-        // Index in `lines` of each value.
-        let mut value_lines = Vec::with_capacity(lines.len());
-        for i in 0..lines.len() {
-            let line = lines.get(i);
-            match parse_object(line) {
-                Ok(value) => {
-                    if let Some(e) = text.and_then(|name| text_error(&value, name, || location(i)))
-                    {
-                        return Err(e);
-                    }
-                    values.push(value);
-                    value_lines.push(i);
-                }
-                // Not JSON, yet arrow reads it (see the module docs): it will be
-                // decoded like any line, but inference cannot look at it.
-                Err(_) if arrow_reads_object(line) => {
-                    if let Some(e) = text.and_then(|name| arrow_text_error(line, name, location(i)))
-                    {
-                        return Err(e);
-                    }
-                }
-                Err(message) => {
-                    return Err(Error::Parse {
-                        location: location(i),
-                        message,
-                    });
-                }
-            }
-        }
-        let infer = |values: &[Value]| {
-            infer_json_schema_from_iterator(values.iter().map(Ok))
-                .map(|schema| finish_inferred(&schema, text))
-        };
-        let schema = match infer(&values) {
-            Ok(schema) => schema,
-            Err(e) => {
-                // Inference fails from the first conflicting line on: find it, and
-                // say what is wrong with it against the schema of the lines before.
-                let (mut good, mut bad) = (0, values.len());
-                while bad - good > 1 {
-                    let mid = (good + bad) / 2;
-                    if infer(&values[..mid]).is_ok() {
-                        good = mid;
-                    } else {
-                        bad = mid;
-                    }
-                }
-                let culprit = bad - 1;
-                let line = value_lines[culprit];
-                if let Ok(schema) = infer(&values[..culprit]) {
-                    let checker = LineChecker {
-                        path: self.path.clone(),
-                        schema,
-                        text: text.map(str::to_string),
-                    };
-                    if let Some(e) = checker.diagnose(lines.get(line), lines.number(line)) {
-                        return Err(e);
-                    }
-                }
-                return Err(Error::Parse {
-                    location: location(line),
-                    message: format!(
-                        "cannot infer a schema, types conflict with earlier lines \
-                         (pass a schema): {}",
-                        arrow_message(&e)
-                    ),
-                });
-            }
-        };
-        self.replay(lines);
-        Ok(schema)
-    }
-}
-
-/// An inferred schema made fit to decode with: `Null` types widened, and the text
-/// field a nullable string (alone, when there was no line to infer from).
-fn finish_inferred(schema: &Schema, text: Option<&str>) -> SchemaRef {
-    let mut fields: Vec<_> = widen_fields(schema.fields()).iter().cloned().collect();
-    if let Some(name) = text {
-        let field = Arc::new(Field::new(name, DataType::Utf8, true));
-        match fields.iter().position(|f| f.name() == name) {
-            Some(i) => fields[i] = field,
-            None => fields.push(field),
-        }
-    }
-    Arc::new(Schema::new(fields))
-}
-
-/// What is wrong with the text field `name` of a JSON object, if anything.
-fn text_error(object: &Value, name: &str, location: impl Fn() -> Location) -> Option<Error> {
-    match object.get(name) {
-        Some(Value::String(_)) => None,
-        None | Some(Value::Null) => Some(Error::MissingField {
-            location: location(),
-            field: name.to_string(),
-        }),
-        Some(v) => Some(Error::FieldType {
-            location: location(),
-            field: name.to_string(),
-            expected: describe(&DataType::Utf8),
-            found: json_kind(v).into_owned(),
-        }),
-    }
-}
-
-/// Parses a line that must be one JSON object; the error says what is wrong.
-fn parse_object(line: &[u8]) -> std::result::Result<Value, String> {
-    if let Err(e) = std::str::from_utf8(line) {
-        return Err(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1));
-    }
-    let value: Value = serde_json::from_slice(line).map_err(|e| {
-        // serde's "at line 1 column N" would clash with the file's line number.
-        let message = e.to_string();
-        let suffix = format!(" at line {} column {}", e.line(), e.column());
-        let message = message.strip_suffix(&suffix).unwrap_or(&message);
-        format!("malformed JSON at column {}: {message}", e.column())
-    })?;
-    if !value.is_object() {
-        return Err(format!(
-            "expected a JSON object, found {}",
-            json_kind(&value)
-        ));
-    }
-    Ok(value)
-}
-
-/// "a string", "a number", "an object", ...: how a JSON value is described.
-fn json_kind(value: &Value) -> Cow<'static, str> {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(_) => "a boolean".into(),
-        Value::Number(_) => "a number".into(),
-        Value::String(_) => "a string".into(),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
-    }
-}
-
-/// How an Arrow type is described to a user reading JSON.
-fn describe(data_type: &DataType) -> String {
-    match data_type {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "a string".into(),
-        DataType::Boolean => "a boolean".into(),
-        t if t.is_integer() => format!("an integer ({t})"),
-        t if t.is_floating() => format!("a number ({t})"),
-        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => {
-            format!("an array ({data_type})")
-        }
-        DataType::Struct(_) | DataType::Map(..) => format!("an object ({data_type})"),
-        t => t.to_string(),
-    }
-}
-
-/// The message of an arrow error without its "Json error: " prefix.
-fn arrow_message(e: &ArrowError) -> String {
-    match e {
-        ArrowError::JsonError(m) => m.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// The slow path: works out which line arrow rejected, and why.
-struct LineChecker {
-    path: PathBuf,
-    schema: SchemaRef,
-    text: Option<String>,
-}
-
-impl LineChecker {
-    fn location(&self, line: u64) -> Location {
-        Location::Line {
-            path: self.path.clone(),
-            line,
-        }
-    }
-
-    fn decoder(&self, batch_size: usize) -> Result<Decoder> {
-        Ok(decoder_for(self.schema.clone(), batch_size)?)
-    }
-
-    /// Arrow's verdict on `line` decoded on its own.
-    fn decode_alone(&self, line: &[u8]) -> std::result::Result<(), ArrowError> {
-        let mut decoder = decoder_for(self.schema.clone(), 1)?;
-        let n = decoder.decode(line)?;
-        if n != line.len() || decoder.len() != 1 || decoder.has_partial_record() {
-            return Err(ArrowError::JsonError(
-                "the line does not hold exactly one JSON value".into(),
-            ));
-        }
-        decoder.flush().map(|_| ())
-    }
-
-    /// The error for a line arrow rejected in the fast path.
-    fn line_error(&self, line: &[u8], number: u64) -> Error {
-        self.diagnose(line, number).unwrap_or_else(|| Error::Parse {
-            location: self.location(number),
-            message: "the line does not hold exactly one JSON value".into(),
-        })
-    }
-
-    /// Given that arrow failed on the batch `lines` with `error`, the error of its
-    /// first line that arrow rejects on its own.
-    fn find_bad_line(&self, lines: &Lines, error: ArrowError) -> Error {
-        for i in 0..lines.len() {
-            let line = lines.get(i);
-            if self.decode_alone(line).is_err() {
-                return self.line_error(line, lines.number(i));
-            }
-        }
-        // Every line passes alone: the batch as a whole is too big for arrow.
-        Error::Parse {
-            location: self.location(lines.number(0)),
-            message: format!(
-                "cannot decode the batch of {} lines starting here: {}",
-                lines.len(),
-                arrow_message(&error)
-            ),
-        }
-    }
-
-    /// What is wrong with `line` (numbered `number`), or `None` if nothing is.
-    fn diagnose(&self, line: &[u8], number: u64) -> Option<Error> {
-        let value = match parse_object(line) {
-            Ok(value) => value,
-            Err(message) => {
-                return Some(Error::Parse {
-                    location: self.location(number),
-                    message,
-                });
-            }
-        };
-        let object = value.as_object()?;
-        for field in self.schema.fields() {
-            let name = field.name();
-            let is_text = self.text.as_deref() == Some(name.as_str());
-            let missing = || Error::MissingField {
-                location: self.location(number),
-                field: name.clone(),
-            };
-            let wrong_type = |found: Cow<'_, str>| Error::FieldType {
-                location: self.location(number),
-                field: name.clone(),
-                expected: describe(field.data_type()),
-                found: found.into_owned(),
-            };
-            match object.get(name) {
-                _ if is_text => {
-                    if let Some(e) = text_error(&value, name, || self.location(number)) {
-                        return Some(e);
-                    }
-                }
-                None | Some(Value::Null) if !field.is_nullable() => return Some(missing()),
-                None | Some(Value::Null) => {}
-                Some(v) => {
-                    if let Err(e) = self.decode_field(field, v) {
-                        let found = match (field.data_type(), v) {
-                            // Nested values: arrow says where inside it failed.
-                            (
-                                DataType::List(_) | DataType::Struct(_),
-                                Value::Array(_) | Value::Object(_),
-                            ) => format!("{} ({})", json_kind(v), arrow_message(&e)).into(),
-                            _ => json_kind(v),
-                        };
-                        return Some(wrong_type(found));
-                    }
-                }
-            }
-        }
-        // Fields are fine, yet arrow may still reject the line (its own limits).
-        self.decode_alone(line).err().map(|e| Error::Parse {
-            location: self.location(number),
-            message: arrow_message(&e),
-        })
-    }
-
-    /// Arrow's verdict on `value` as a value of `field`.
-    fn decode_field(&self, field: &Field, value: &Value) -> std::result::Result<(), ArrowError> {
-        let schema = Arc::new(Schema::new(vec![field.clone().with_nullable(true)]));
-        let mut decoder = decoder_for(schema, 1)?;
-        let mut object = serde_json::Map::new();
-        object.insert(field.name().clone(), value.clone());
-        let json = serde_json::to_vec(&Value::Object(object))
-            .map_err(|e| ArrowError::JsonError(e.to_string()))?;
-        decoder.decode(&json)?;
-        decoder.flush().map(|_| ())
-    }
-}
-
-/// Whether arrow reads `line` as one JSON object.
-fn arrow_reads_object(line: &[u8]) -> bool {
-    let Ok(mut decoder) = decoder_for(Arc::new(Schema::empty()), 1) else {
-        return false;
-    };
-    matches!(decoder.decode(line), Ok(n) if n == line.len())
-        && decoder.len() == 1
-        && !decoder.has_partial_record()
-        && decoder.flush().is_ok()
-}
-
-/// What is wrong with the text field `name` of `line`, a record arrow reads, as
-/// arrow sees it: decoded without coercion, a number or boolean is an error.
-fn arrow_text_error(line: &[u8], name: &str, location: Location) -> Option<Error> {
-    let schema = Arc::new(Schema::new(vec![Field::new(name, DataType::Utf8, true)]));
-    let mut decoder = ReaderBuilder::new(schema)
-        .with_batch_size(1)
-        .build_decoder()
-        .ok()?;
-    match decoder.decode(line).and_then(|_| decoder.flush()) {
-        Ok(Some(batch)) if batch.column(0).is_null(0) => Some(Error::MissingField {
-            location,
-            field: name.to_string(),
-        }),
-        Ok(_) => None,
-        Err(e) => {
-            // "expected string got <the value as JSON>"
-            let message = arrow_message(&e);
-            let value = message
-                .split_once(" got ")
-                .map_or("", |(_, v)| v.trim_start());
-            let found = match value.bytes().next() {
-                Some(b'{') => "an object",
-                Some(b'[') => "an array",
-                Some(b't' | b'f') => "a boolean",
-                Some(b'-' | b'0'..=b'9') => "a number",
-                _ => "not a string",
-            };
-            Some(Error::FieldType {
-                location,
-                field: name.to_string(),
-                expected: describe(&DataType::Utf8),
-                found: found.to_string(),
-            })
-        }
-    }
-}
-
-/// The decoder of every batch: non-strict (unknown fields are ignored) and
-/// coercing numbers and booleans in string fields to their literal text.
-fn decoder_for(schema: SchemaRef, batch_size: usize) -> std::result::Result<Decoder, ArrowError> {
-    ReaderBuilder::new(schema)
-        .with_batch_size(batch_size)
-        .with_coerce_primitive(true)
-        .with_strict_mode(false)
-        .build_decoder()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Location;
     use arrow_array::cast::AsArray;
     use arrow_array::types::Int64Type;
+    use arrow_schema::Field;
     use std::io::Write;
+    use std::path::PathBuf;
 
     fn options(text: Option<&str>) -> JsonlOptions {
         JsonlOptions {

@@ -7,7 +7,9 @@
 //!   detected from the magic bytes).
 
 mod compression;
+mod diagnose;
 mod files;
+mod infer;
 mod jsonl_reader;
 mod jsonl_writer;
 mod lines;
