@@ -3,22 +3,21 @@ temporary corpora in every supported format, and a small fitted DSIR model."""
 
 from __future__ import annotations
 
-import gzip
-import json
-from collections.abc import Callable, Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
-import zstandard
-
 import thresher
 
-DATA = Path(__file__).parent / "data"
+# Test modules import shared helpers from tests/corpus_helpers.py.
+sys.path.insert(0, str(Path(__file__).parent))
 
-Records = Sequence[dict[str, Any]]
+from corpus_helpers import Records, load_records, write_records
+
+DATA = Path(__file__).parent / "data"
 
 
 # ---------------------------------------------------------------- fixture files
@@ -45,11 +44,6 @@ def unicode_path() -> Path:
     return DATA / "unicode_small.jsonl"
 
 
-def load_records(path: Path) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 @pytest.fixture(scope="session")
 def raw_records(raw_path: Path) -> list[dict[str, Any]]:
     return load_records(raw_path)
@@ -67,27 +61,6 @@ def raw_table(raw_records: list[dict[str, Any]]) -> pa.Table:
 
 
 # ---------------------------------------------------------------- corpus writers
-def encode_jsonl(records: Records) -> bytes:
-    return b"".join(json.dumps(r, ensure_ascii=False).encode("utf-8") + b"\n" for r in records)
-
-
-def write_records(records: Records, path: Path) -> Path:
-    """Write ``records`` to ``path`` in the format its name says, with our own tools
-    (json + gzip/zstandard, or pyarrow), independently of thresher's writer."""
-    name = path.name
-    if name.endswith(".parquet"):
-        pq.write_table(pa.Table.from_pylist(list(records)), path)
-    elif name.endswith(".jsonl.gz"):
-        path.write_bytes(gzip.compress(encode_jsonl(records)))
-    elif name.endswith((".jsonl.zst", ".jsonl.zstd")):
-        path.write_bytes(zstandard.ZstdCompressor(level=3).compress(encode_jsonl(records)))
-    elif name.endswith(".jsonl"):
-        path.write_bytes(encode_jsonl(records))
-    else:
-        raise ValueError(f"unknown corpus format: {name}")
-    return path
-
-
 @pytest.fixture
 def write_corpus(tmp_path: Path) -> Callable[[Records, str], Path]:
     """``write_corpus(records, "name.jsonl.zst") -> path`` in a fresh temporary dir."""

@@ -12,9 +12,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 import pytest
-
 import thresher
-from conftest import write_records
+from corpus_helpers import load_records, write_records
 from thresher.exceptions import InvalidParameterError
 
 COLUMNS = ("text", "domain", "source")
@@ -40,44 +39,39 @@ def assert_same_documents(got: dict[str, list[Any]], records: list[dict[str, Any
 FileMaker = Callable[[Path, list[dict[str, Any]]], Any]
 
 
-def _write(records: list[dict[str, Any]], path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return write_records(records, path)
-
-
 def make_file(suffix: str) -> FileMaker:
-    return lambda tmp, records: _write(records, tmp / f"corpus{suffix}")
+    return lambda tmp, records: write_records(records, tmp / f"corpus{suffix}")
 
 
 def make_directory(tmp: Path, records: list[dict[str, Any]]) -> Any:
     # Written in reverse order: the reader must list the directory sorted.
     parts = split3(records)
     for i in reversed(range(3)):
-        _write(parts[i], tmp / "shards" / f"part-{i:02d}.jsonl")
+        write_records(parts[i], tmp / "shards" / f"part-{i:02d}.jsonl")
     (tmp / "shards" / "README.txt").write_text("not a corpus file")
     return tmp / "shards"
 
 
 def make_nested_directory(tmp: Path, records: list[dict[str, Any]]) -> Any:
     parts = split3(records)
-    _write(parts[0], tmp / "tree" / "a" / "x.jsonl.gz")
-    _write(parts[1], tmp / "tree" / "b" / "x.jsonl.zst")
-    _write(parts[2], tmp / "tree" / "c.jsonl")
+    write_records(parts[0], tmp / "tree" / "a" / "x.jsonl.gz")
+    write_records(parts[1], tmp / "tree" / "b" / "x.jsonl.zst")
+    write_records(parts[2], tmp / "tree" / "c.jsonl")
     return str(tmp / "tree")
 
 
 def make_glob(tmp: Path, records: list[dict[str, Any]]) -> Any:
     parts = split3(records)
     for i in reversed(range(3)):
-        _write(parts[i], tmp / "g" / f"shard-{i}.jsonl.zst")
-    _write(records[:3], tmp / "g" / "other-0.jsonl.zst")  # not matched by the pattern
+        write_records(parts[i], tmp / "g" / f"shard-{i}.jsonl.zst")
+    write_records(records[:3], tmp / "g" / "other-0.jsonl.zst")  # not matched by the pattern
     return str(tmp / "g" / "shard-*.jsonl.zst")
 
 
 def make_recursive_glob(tmp: Path, records: list[dict[str, Any]]) -> Any:
     parts = split3(records)
     for i in range(3):
-        _write(parts[i], tmp / "r" / f"d{i}" / "part.jsonl")
+        write_records(parts[i], tmp / "r" / f"d{i}" / "part.jsonl")
     return str(tmp / "r" / "**" / "*.jsonl")
 
 
@@ -85,12 +79,12 @@ def make_file_list(tmp: Path, records: list[dict[str, Any]]) -> Any:
     # Names sort differently from the list: the list's order must win.
     parts = split3(records)
     names = ["c.jsonl", "a.jsonl.gz", "b.parquet.jsonl"]
-    return [_write(part, tmp / name) for part, name in zip(parts, names)]
+    return [write_records(part, tmp / name) for part, name in zip(parts, names, strict=True)]
 
 
 def make_parquet_list(tmp: Path, records: list[dict[str, Any]]) -> Any:
     parts = split3(records)
-    return [str(_write(part, tmp / f"z{2 - i}.parquet")) for i, part in enumerate(parts)]
+    return [str(write_records(part, tmp / f"z{2 - i}.parquet")) for i, part in enumerate(parts)]
 
 
 FILE_KINDS: dict[str, FileMaker] = {
@@ -108,7 +102,9 @@ FILE_KINDS: dict[str, FileMaker] = {
 
 
 @pytest.fixture(params=list(FILE_KINDS), ids=list(FILE_KINDS))
-def file_source(request: pytest.FixtureRequest, tmp_path: Path, raw_records: list[dict[str, Any]]) -> Any:
+def file_source(
+    request: pytest.FixtureRequest, tmp_path: Path, raw_records: list[dict[str, Any]]
+) -> Any:
     return FILE_KINDS[request.param](tmp_path, raw_records)
 
 
@@ -159,14 +155,20 @@ def _large_string(table: pa.Table) -> pa.Table:
 MEMORY_KINDS: dict[str, Callable[[pa.Table], Any]] = {
     "pyarrow.Table": lambda t: t,
     "pyarrow.Table, 37 chunks": lambda t: pa.Table.from_batches(
-        [b for chunk in np.array_split(np.arange(t.num_rows), 37) for b in t.take(chunk).to_batches()]
+        [
+            b
+            for chunk in np.array_split(np.arange(t.num_rows), 37)
+            for b in t.take(chunk).to_batches()
+        ]
     ),
     "pyarrow.RecordBatch": lambda t: t.combine_chunks().to_batches()[0],
     "pyarrow.RecordBatchReader": lambda t: t.to_reader(max_chunksize=64),
     "large_string columns": _large_string,
     "polars.DataFrame": lambda t: pl.from_arrow(t),
     "datasets.Dataset.from_dict": lambda t: datasets.Dataset.from_dict(t.to_pydict()),
-    "datasets.Dataset.from_list (large chunks)": lambda t: datasets.Dataset.from_list(t.to_pylist()),
+    "datasets.Dataset.from_list (large chunks)": lambda t: datasets.Dataset.from_list(
+        t.to_pylist()
+    ),
 }
 
 
@@ -187,7 +189,9 @@ def test_memory_source_gives_the_same_log_weights(
     small_dsir: thresher.DSIR,
     small_log_weights: np.ndarray,
 ) -> None:
-    np.testing.assert_array_equal(small_dsir.log_weights(memory_source_factory()), small_log_weights)
+    np.testing.assert_array_equal(
+        small_dsir.log_weights(memory_source_factory()), small_log_weights
+    )
 
 
 def test_memory_source_gives_the_same_selection(
@@ -204,7 +208,9 @@ def test_memory_source_gives_the_same_selection(
 def test_many_chunk_table_is_identical_to_one_chunk(
     raw_table: pa.Table, small_dsir: thresher.DSIR
 ) -> None:
-    batches = [b for i in range(0, raw_table.num_rows, 11) for b in raw_table.slice(i, 11).to_batches()]
+    batches = [
+        b for i in range(0, raw_table.num_rows, 11) for b in raw_table.slice(i, 11).to_batches()
+    ]
     chunked = pa.Table.from_batches(batches)
     assert chunked.column("text").num_chunks == 37
     single = raw_table.combine_chunks()
@@ -278,8 +284,10 @@ def test_dataset_shuffle_view_reads_the_shuffled_rows(
 
 def test_dataset_dict_is_a_clear_error(raw_table: pa.Table) -> None:
     dd = datasets.DatasetDict(
-        {"train": datasets.Dataset.from_dict({"text": ["a b"]}),
-         "test": datasets.Dataset.from_dict({"text": ["c d"]})}
+        {
+            "train": datasets.Dataset.from_dict({"text": ["a b"]}),
+            "test": datasets.Dataset.from_dict({"text": ["c d"]}),
+        }
     )
     with pytest.raises(InvalidParameterError, match=r"DatasetDict.*train"):
         thresher.read(dd)
@@ -287,13 +295,15 @@ def test_dataset_dict_is_a_clear_error(raw_table: pa.Table) -> None:
 
 # ---------------------------------------------------------------- text column
 def test_custom_text_column_name(
-    tmp_path: Path, raw_records: list[dict[str, Any]], small_log_weights: np.ndarray,
-    target_path: Path, raw_path: Path,
+    write_corpus: Callable[[Any, str], Path],
+    raw_records: list[dict[str, Any]],
+    target_records: list[dict[str, Any]],
+    small_log_weights: np.ndarray,
 ) -> None:
     renamed = [{"body": r["text"], "id": i} for i, r in enumerate(raw_records)]
-    target = [{"body": r["text"]} for r in _read_jsonl(target_path)]
-    raw_file = _write(renamed, tmp_path / "raw.jsonl.zst")
-    target_file = _write(target, tmp_path / "target.parquet")
+    target = [{"body": r["text"]} for r in target_records]
+    raw_file = write_corpus(renamed, "raw.jsonl.zst")
+    target_file = write_corpus(target, "target.parquet")
     dsir = thresher.DSIR(num_buckets=1000, text_column="body").fit(target_file, raw_file)
     np.testing.assert_array_equal(dsir.log_weights(raw_file), small_log_weights)
     table = pa.Table.from_pylist(renamed)
@@ -302,22 +312,16 @@ def test_custom_text_column_name(
     assert sel.table.column_names == ["body", "dsir_row", "dsir_log_weight"]
 
 
-def test_read_with_text_column(tmp_path: Path) -> None:
-    path = _write([{"content": "hello world", "n": 1}], tmp_path / "c.jsonl")
+def test_read_with_text_column(write_corpus: Callable[[Any, str], Path]) -> None:
+    path = write_corpus([{"content": "hello world", "n": 1}], "c.jsonl")
     table = thresher.read(path, text_column="content").to_reader().read_all()
     assert table.column("content").to_pylist() == ["hello world"]
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    import json
-
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
 def test_unicode_fixture_round_trips_through_every_file_format(
-    tmp_path: Path, unicode_path: Path
+    write_corpus: Callable[[Any, str], Path], unicode_path: Path
 ) -> None:
-    records = _read_jsonl(unicode_path)
+    records = load_records(unicode_path)
     for suffix in (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet"):
-        path = _write(records, tmp_path / f"u{suffix}")
+        path = write_corpus(records, f"u{suffix}")
         assert columns_of(path)["text"] == [r["text"] for r in records], suffix

@@ -9,21 +9,31 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
 from thresher import _core
-from thresher.exceptions import InvalidParameterError, ModelFileError
+from thresher.exceptions import (
+    EmptyInputError,
+    InvalidParameterError,
+    ModelFileError,
+    ReadError,
+    ThresherError,
+    invalid_parameter,
+    located,
+)
 from thresher.progress import ProgressBar
 from thresher.sources import Source, SourceLike, read
 
 __all__ = ["DSIR", "Selection"]
+
+_T = TypeVar("_T")
 
 FORMAT = "thresher.dsir"
 FORMAT_VERSION = 1
@@ -140,7 +150,7 @@ class DSIR:
         if compat == "data-selection":
             hash, target_smoothing, raw_smoothing, epsilon = "sha256", 0.0, 0.0, 1e-8
         elif compat is not None:
-            raise InvalidParameterError(f"compat must be None or 'data-selection', got {compat!r}")
+            _invalid("compat", f"must be None or 'data-selection', got {compat!r}")
         if not isinstance(ngrams, int) or not 1 <= ngrams <= 8:
             _invalid("ngrams", f"must be an integer from 1 to 8, got {ngrams!r}")
         if not isinstance(num_buckets, int) or not 1 <= num_buckets < 2**32:
@@ -183,7 +193,7 @@ class DSIR:
         """
         targets = dict(target) if isinstance(target, Mapping) else {"target": target}
         if not targets:
-            raise InvalidParameterError("at least one target corpus is needed")
+            _invalid("target", "at least one target corpus is needed")
         if num_tokens_to_fit is not None and num_tokens_to_fit < 1:
             _invalid("num_tokens_to_fit", f"must be at least 1, got {num_tokens_to_fit}")
         counts = []
@@ -201,7 +211,9 @@ class DSIR:
     ) -> tuple[npt.NDArray[np.uint64], FitStats]:
         source = self._source(corpus)
         bar = ProgressBar(what, source.total_bytes, quiet=quiet)
-        counts, docs, tokens, features = _core.count_features(
+        counts, docs, tokens, features = _call(
+            source,
+            _core.count_features,
             source.stream(),
             source.text_column,
             self.ngrams,
@@ -211,6 +223,10 @@ class DSIR:
             bar,
         )
         bar.close()
+        if features == 0:
+            found = f"{docs:,} documents, none with a token" if docs else "no document"
+            message = f"{what.removeprefix('fit ')} corpus {source.describe()} is empty: {found}"
+            raise located(EmptyInputError, message)
         return counts, FitStats(docs, tokens, features)
 
     def _set_counts(self, target: npt.NDArray[np.uint64], raw: npt.NDArray[np.uint64]) -> None:
@@ -257,8 +273,17 @@ class DSIR:
         """
         src = self._source(source)
         bar = ProgressBar("weights", src.total_bytes, quiet=quiet)
-        weights, _ = _core.dsir_log_weights(
-            self.model, src.stream(), src.text_column, normalize, clip, 0, chunk_words, bar
+        weights, _ = _call(
+            src,
+            _core.dsir_log_weights,
+            self.model,
+            src.stream(),
+            src.text_column,
+            normalize,
+            clip,
+            0,
+            chunk_words,
+            bar,
         )
         bar.close()
         return weights[:, 0] if weights.shape[1] == 1 else weights
@@ -315,11 +340,14 @@ class DSIR:
             _invalid("min_length", f"must be >= 0, got {min_length}")
         if seed < 0 or seed >= 2**64:
             _invalid("seed", f"must be in [0, 2**64), got {seed}")
+        model = self.model  # raises if not fitted
         quotas = self._quotas(k)
         src = self._source(source)
         bar = ProgressBar("select", src.total_bytes, quiet=quiet)
-        out = _core.dsir_select(
-            self.model,
+        out = _call(
+            src,
+            _core.dsir_select,
+            model,
             src.stream(),
             src.text_column,
             quotas,
@@ -448,13 +476,19 @@ class DSIR:
         """Load a model written by :meth:`save`."""
         path = Path(path)
         try:
-            with np.load(path, allow_pickle=False) as data:
-                header = json.loads(str(data["header"]))
-                target_counts = np.array(data["target_counts"], dtype=np.uint64)
-                raw_counts = np.array(data["raw_counts"], dtype=np.uint64)
-        except FileNotFoundError:
-            raise
-        except (OSError, ValueError, KeyError) as e:
+            file = open(path, "rb")  # noqa: SIM115 - closed below, whatever np.load does
+        except OSError as e:
+            raise located(ReadError, f"{path}: {e.strerror}", path=str(path)) from e
+        try:
+            with file:
+                data = np.load(file, allow_pickle=False)
+                if not isinstance(data, np.lib.npyio.NpzFile):
+                    raise ValueError("not an .npz archive")
+                with data:
+                    header = json.loads(str(data["header"]))
+                    target_counts = np.array(data["target_counts"], dtype=np.uint64)
+                    raw_counts = np.array(data["raw_counts"], dtype=np.uint64)
+        except Exception as e:
             raise _model_error(path, f"cannot read it as a thresher model ({e})") from e
         if header.get("format") != FORMAT:
             raise _model_error(path, f"format is {header.get('format')!r}, expected {FORMAT!r}")
@@ -489,13 +523,21 @@ class DSIR:
         )
 
 
+def _call(source: Source, kernel: Callable[..., _T], *args: Any) -> _T:
+    """Run a kernel on ``source``; an error raised while Python produced its batches
+    (it crossed the Arrow C stream as text) is re-raised as it was."""
+    try:
+        return kernel(*args)
+    except ThresherError:
+        pending = source.take_error()
+        if pending is not None:
+            raise pending from None
+        raise
+
+
 def _invalid(parameter: str, message: str) -> NoReturn:
-    error = InvalidParameterError(f"invalid {parameter}: {message}")
-    error.parameter = parameter
-    raise error
+    raise invalid_parameter(parameter, message)
 
 
 def _model_error(path: Path, message: str) -> ModelFileError:
-    error = ModelFileError(f"{path}: {message}")
-    error.path = str(path)
-    return error
+    return located(ModelFileError, f"{path}: {message}", path=str(path))

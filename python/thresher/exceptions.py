@@ -18,6 +18,8 @@ num_buckets
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 __all__ = [
     "DecompressionError",
     "EmptyInputError",
@@ -84,3 +86,20 @@ class ModelFileError(ThresherError, ValueError):
 
 class InternalError(ThresherError, RuntimeError):
     """A bug in thresher; please report it with the message."""
+
+
+_E = TypeVar("_E", bound=ThresherError)
+
+
+def located(cls: type[_E], message: str, **where: Any) -> _E:
+    """An exception of class ``cls`` with attributes (``path``, ``line``, ``row``,
+    ``field``, ``parameter``) saying where the fault is."""
+    error = cls(message)
+    for name, value in where.items():
+        setattr(error, name, value)
+    return error
+
+
+def invalid_parameter(parameter: str, message: str) -> InvalidParameterError:
+    """An :class:`InvalidParameterError` for ``parameter``."""
+    return located(InvalidParameterError, f"invalid {parameter}: {message}", parameter=parameter)

@@ -10,8 +10,10 @@ without a copy.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
+import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, Union, cast, runtime_checkable
@@ -25,6 +27,9 @@ from thresher.exceptions import (
     InvalidParameterError,
     MissingFieldError,
     ReadError,
+    ThresherError,
+    invalid_parameter,
+    located,
 )
 
 __all__ = ["ArrowStreamExportable", "Source", "SourceLike", "read"]
@@ -74,7 +79,7 @@ def _expand(pattern: PathLike) -> list[str]:
     if glob.has_magic(text):
         matches = sorted(p for p in glob.glob(text, recursive=True) if os.path.isfile(p))
         if not matches:
-            raise ReadError(f"{text}: no file matches this pattern")
+            raise located(ReadError, f"{text}: no file matches this pattern", path=text)
         return matches
     if os.path.isdir(text):
         found = sorted(
@@ -84,12 +89,11 @@ def _expand(pattern: PathLike) -> list[str]:
             if not name.startswith(".") and _known(name)
         )
         if not found:
-            raise ReadError(f"{text}: directory holds no .jsonl(.gz/.zst) or .parquet file")
+            message = f"{text}: directory holds no .jsonl(.gz/.zst) or .parquet file"
+            raise located(ReadError, message, path=text)
         return found
     if not os.path.exists(text):
-        error = ReadError(f"{text}: no such file or directory")
-        error.path = text
-        raise error
+        raise located(ReadError, f"{text}: no such file or directory", path=text)
     return [text]
 
 
@@ -109,6 +113,13 @@ class Source:
 
     def __init__(self, text_column: str = "text") -> None:
         self.text_column = text_column
+        self._error: ThresherError | None = None
+
+    def take_error(self) -> ThresherError | None:
+        """The error Python code raised while producing batches, if any (it reached the
+        Rust kernel through the Arrow C stream as text; this gives it back whole)."""
+        error, self._error = self._error, None
+        return error
 
     def stream(self) -> ArrowStreamExportable:
         """A new Arrow stream over the whole corpus, in its fixed row order."""
@@ -150,9 +161,7 @@ class FileSource(Source):
     def stream(self) -> ArrowStreamExportable:
         if self.format == "jsonl":
             return _core.JsonlFiles(self.paths, self.text_column, self.batch_size)
-        return cast(
-            ArrowStreamExportable, _parquet_stream(self.paths, self.text_column, self.batch_size)
-        )
+        return cast(ArrowStreamExportable, self._parquet_stream())
 
     @property
     def total_bytes(self) -> int | None:
@@ -160,57 +169,69 @@ class FileSource(Source):
             return None
         return sum(os.path.getsize(p) for p in self.paths)
 
+    def _parquet_stream(self) -> pa.RecordBatchReader:
+        paths, text_column = self.paths, self.text_column
+        schema = _parquet_schema(paths[0])
+        _check_text_field(schema, text_column, paths[0])
+
+        def generate() -> Iterator[pa.RecordBatch]:
+            try:
+                for path in paths:
+                    yield from _parquet_batches(
+                        path, schema, paths[0], text_column, self.batch_size
+                    )
+            except ThresherError as e:
+                self._error = e
+                raise
+
+        return pa.RecordBatchReader.from_batches(schema, generate())
+
     def describe(self) -> str:
         first = self.paths[0]
         more = f" and {len(self.paths) - 1} more" if len(self.paths) > 1 else ""
         return f"{first}{more}"
 
 
-def _parquet_stream(paths: list[str], text_column: str, batch_size: int) -> pa.RecordBatchReader:
-    schema = pq.read_schema(paths[0])
-    _check_text_field(schema, text_column, paths[0])
+def _parquet_schema(path: str) -> pa.Schema:
+    try:
+        return pq.read_schema(path)
+    except (OSError, pa.ArrowException) as e:
+        raise located(ReadError, f"{path}: not a readable Parquet file ({e})", path=path) from e
 
-    def generate() -> Iterator[pa.RecordBatch]:
-        for path in paths:
-            try:
-                file = pq.ParquetFile(path)
-            except (OSError, pa.ArrowInvalid) as e:
-                raise ReadError(f"{path}: {e}") from e
-            if not file.schema_arrow.equals(schema):
-                raise FieldTypeError(
-                    f"{path}: schema differs from {paths[0]}:\n{file.schema_arrow}\nvs\n{schema}"
-                )
-            offset = 0
-            for batch in file.iter_batches(batch_size=batch_size):
-                text = batch.column(text_column)
-                if text.null_count:
-                    first = next(i for i, v in enumerate(text.is_null().to_pylist()) if v)
-                    error = MissingFieldError(
-                        f"{path}: row {offset + first}: field {text_column!r} is null"
-                    )
-                    error.path, error.row, error.field = path, offset + first, text_column
-                    raise error
-                offset += batch.num_rows
-                yield batch
 
-    return pa.RecordBatchReader.from_batches(schema, generate())
+def _parquet_batches(
+    path: str, schema: pa.Schema, first_path: str, text_column: str, batch_size: int
+) -> Iterator[pa.RecordBatch]:
+    try:
+        file = pq.ParquetFile(path)
+    except (OSError, pa.ArrowException) as e:
+        raise located(ReadError, f"{path}: not a readable Parquet file ({e})", path=path) from e
+    with file:
+        if not file.schema_arrow.equals(schema):
+            message = (
+                f"{path}: schema differs from {first_path}:\n{file.schema_arrow}\nvs\n{schema}"
+            )
+            raise located(FieldTypeError, message, path=path)
+        offset = 0
+        for batch in file.iter_batches(batch_size=batch_size):
+            text = batch.column(text_column)
+            if text.null_count:
+                first = offset + text.is_null().to_pylist().index(True)
+                message = f"{path}: row {first}: field {text_column!r} is null"
+                raise located(MissingFieldError, message, path=path, row=first, field=text_column)
+            offset += batch.num_rows
+            yield batch
 
 
 def _check_text_field(schema: pa.Schema, text_column: str, where: str) -> None:
     index = schema.get_field_index(text_column)
     if index < 0:
-        error = MissingFieldError(
-            f"{where}: no column {text_column!r} (columns: {', '.join(schema.names)})"
-        )
-        error.field = text_column
-        raise error
+        message = f"{where}: no column {text_column!r} (columns: {', '.join(schema.names)})"
+        raise located(MissingFieldError, message, field=text_column)
     kind = schema.field(index).type
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or _is_view(kind)):
-        type_error = FieldTypeError(
-            f"{where}: column {text_column!r} must be a string column, not {kind}"
-        )
-        type_error.field = text_column
-        raise type_error
+        message = f"{where}: column {text_column!r} must be a string column, not {kind}"
+        raise located(FieldTypeError, message, field=text_column)
 
 
 def _is_view(kind: pa.DataType) -> bool:
@@ -234,12 +255,17 @@ class TableSource(Source):
         return self._description
 
 
+_CONSUMED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 class StreamSource(Source):
     """A one-shot stream (``pyarrow.RecordBatchReader`` or another C stream)."""
 
     def __init__(self, stream: Any, text_column: str) -> None:
         super().__init__(text_column)
         self._stream: Any = stream
+        if _was_consumed(stream):
+            raise _consumed_error()
 
     @property
     def reopenable(self) -> bool:
@@ -247,17 +273,31 @@ class StreamSource(Source):
 
     def stream(self) -> ArrowStreamExportable:
         if self._stream is None:
-            raise InvalidParameterError(
-                "this source is a one-shot stream and was already read; pass a table or "
-                "files to read it more than once"
-            )
+            raise _consumed_error()
         stream, self._stream = self._stream, None
+        with contextlib.suppress(TypeError):  # objects without weak references
+            _CONSUMED.add(stream)
         reader = pa.RecordBatchReader.from_stream(stream)
         _check_text_field(reader.schema, self.text_column, "stream")
         return cast(ArrowStreamExportable, reader)
 
     def describe(self) -> str:
         return "stream"
+
+
+def _was_consumed(stream: Any) -> bool:
+    try:
+        return stream in _CONSUMED
+    except TypeError:
+        return False
+
+
+def _consumed_error() -> InvalidParameterError:
+    return invalid_parameter(
+        "source",
+        "this one-shot stream was already read (a RecordBatchReader can be read once); "
+        "pass a table or files to read a corpus more than once",
+    )
 
 
 def _hf_table(obj: Any) -> Any:
@@ -315,7 +355,7 @@ def read(
     if isinstance(source, Source):
         return source
     if batch_size < 1:
-        raise InvalidParameterError(f"batch_size must be at least 1, got {batch_size}")
+        raise invalid_parameter("batch_size", f"must be at least 1, got {batch_size}")
     if isinstance(source, (str, os.PathLike)):
         return FileSource(_expand(source), text_column, batch_size)
     if (
