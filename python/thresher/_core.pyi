@@ -41,6 +41,12 @@ class JsonlWriter:
     def finish(self) -> str: ...
 
 @final
+class SpilledCorpus:
+    def __new__(cls, path: str | os.PathLike[str]) -> SpilledCorpus: ...
+    @property
+    def path(self) -> str: ...
+
+@final
 class DsirModel:
     def __new__(
         cls,
@@ -65,11 +71,12 @@ def count_features(
     num_buckets: int,
     hash: str,
     limit: int | None = None,
+    spill_to: str | os.PathLike[str] | None = None,
     progress: _Progress | None = None,
-) -> tuple[npt.NDArray[np.uint64], int, int, int]: ...
+) -> tuple[npt.NDArray[np.uint64], int, int, int, SpilledCorpus | None]: ...
 def dsir_log_weights(
     model: DsirModel,
-    source: _ArrowStream,
+    source: _ArrowStream | SpilledCorpus,
     column: str,
     normalize: str = "none",
     clip: tuple[float, float] | None = None,
@@ -79,7 +86,7 @@ def dsir_log_weights(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]]: ...
 def dsir_select(
     model: DsirModel,
-    source: _ArrowStream,
+    source: _ArrowStream | SpilledCorpus,
     column: str,
     k: list[int],
     seed: int,

@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     dsir.add_argument("--ids-only", action="store_true", help="write only row ids and weights")
     dsir.add_argument("--save-model", help="save the fitted model (.npz)")
     dsir.add_argument("--load-model", help="use a saved model instead of fitting")
+    dsir.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read the raw files twice instead of keeping a decoded copy between passes",
+    )
+    dsir.add_argument("--cache-dir", default=None, help="where the decoded copy goes")
     dsir.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
     dsir.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
@@ -91,6 +97,8 @@ def _run_dsir(args: argparse.Namespace) -> str:
             _targets(args.target),
             args.raw,
             num_tokens_to_fit=args.num_tokens_to_fit,
+            cache_raw=False if args.no_cache else "auto",
+            cache_dir=args.cache_dir,
             quiet=args.quiet,
         )
         if args.save_model:
@@ -113,6 +121,7 @@ def _run_dsir(args: argparse.Namespace) -> str:
     from thresher.writers import write_table
 
     write_table(table, args.out)
+    dsir.release_cache()
     return f"{selection.summary()}\nwrote {args.out} in {time.perf_counter() - started:.1f} s"
 
 

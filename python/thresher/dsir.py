@@ -30,6 +30,7 @@ from thresher.exceptions import (
 )
 from thresher.progress import ProgressBar
 from thresher.sources import Source, SourceLike, read
+from thresher.spill import CachePolicy, RawCache
 
 __all__ = ["DSIR", "Selection"]
 
@@ -166,6 +167,11 @@ class DSIR:
         self.target_names: list[str] = []
         self.fit_stats: dict[str, FitStats] = {}
         self._model: _core.DsirModel | None = None
+        self._cache = RawCache()
+
+    def release_cache(self) -> None:
+        """Delete the decoded copy of the raw corpus kept by :meth:`fit`, if any."""
+        self._cache.release()
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -174,6 +180,8 @@ class DSIR:
         raw: SourceLike,
         *,
         num_tokens_to_fit: int | None = None,
+        cache_raw: CachePolicy = "auto",
+        cache_dir: str | None = None,
         quiet: bool = True,
     ) -> DSIR:
         """Count features of the target(s) and of the raw corpus.
@@ -188,6 +196,14 @@ class DSIR:
         num_tokens_to_fit
             Stop counting the raw corpus after this many n-gram features
             (data-selection's ``num_tokens_to_fit``); ``None`` counts it all.
+        cache_raw
+            Keep a decoded copy of a raw corpus read from files (an uncompressed Arrow
+            file in ``cache_dir`` or the temporary directory), so that ``select`` and
+            ``log_weights`` on the same files skip decompression and parsing. ``"auto"``
+            does so when the disk has room (8x the files' size plus 1 GB); the copy is
+            deleted with this object or by :meth:`release_cache`.
+        cache_dir
+            Where the decoded copy goes.
         quiet
             No progress bar.
         """
@@ -201,17 +217,26 @@ class DSIR:
             c, stats = self._count(corpus, None, f"fit {name}", quiet)
             counts.append(c)
             self.fit_stats[name] = stats
-        raw_counts, self.fit_stats["raw"] = self._count(raw, num_tokens_to_fit, "fit raw", quiet)
+        raw_source = self._source(raw)
+        spill_to = self._cache.plan(raw_source, cache_raw, cache_dir)
+        raw_counts, self.fit_stats["raw"] = self._count(
+            raw_source, num_tokens_to_fit, "fit raw", quiet, spill_to
+        )
         self.target_names = list(targets)
         self._set_counts(np.vstack(counts), raw_counts)
         return self
 
     def _count(
-        self, corpus: SourceLike, limit: int | None, what: str, quiet: bool
+        self,
+        corpus: SourceLike,
+        limit: int | None,
+        what: str,
+        quiet: bool,
+        spill_to: str | None = None,
     ) -> tuple[npt.NDArray[np.uint64], FitStats]:
         source = self._source(corpus)
         bar = ProgressBar(what, source.total_bytes, quiet=quiet)
-        counts, docs, tokens, features = _call(
+        counts, docs, tokens, features, spilled = _call(
             source,
             _core.count_features,
             source.stream(),
@@ -220,9 +245,12 @@ class DSIR:
             self.num_buckets,
             self.hash,
             limit,
+            spill_to,
             bar,
         )
         bar.close()
+        if spill_to is not None:
+            self._cache.keep(source, spilled)
         if features == 0:
             found = f"{docs:,} documents, none with a token" if docs else "no document"
             message = f"{what.removeprefix('fit ')} corpus {source.describe()} is empty: {found}"
@@ -277,7 +305,7 @@ class DSIR:
             src,
             _core.dsir_log_weights,
             self.model,
-            src.stream(),
+            self._cache.stream(src),
             src.text_column,
             normalize,
             clip,
@@ -348,7 +376,7 @@ class DSIR:
             src,
             _core.dsir_select,
             model,
-            src.stream(),
+            self._cache.stream(src),
             src.text_column,
             quotas,
             seed,

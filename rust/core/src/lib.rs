@@ -10,6 +10,7 @@ pub mod error;
 pub mod features;
 pub mod io;
 pub mod rng;
+pub mod spill;
 pub mod stream;
 pub mod text;
 

@@ -4,16 +4,19 @@ use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArra
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3_arrow::PyRecordBatch;
+use std::path::PathBuf;
+
 use thresher_core::chunk::chunk_stream;
 use thresher_core::dsir::{
     self, fit, kl, DsirModel, Method, Normalization, SelectOptions, Smoothing, WeightOptions,
 };
 use thresher_core::features::{FeatureConfig, HashScheme};
+use thresher_core::spill;
 use thresher_core::stream::BatchStream;
 
 use crate::detach::run;
 use crate::errors::{invalid, CoreError, CoreResult};
-use crate::input::{into_stream, Corpus};
+use crate::input::{into_stream, Corpus, SpilledCorpus};
 
 fn feature_config(ngrams: usize, num_buckets: u32, hash: &str) -> PyResult<FeatureConfig> {
     let hash = HashScheme::from_name(hash)
@@ -61,11 +64,21 @@ fn chunked(stream: BatchStream, column: &str, chunk_words: Option<usize>) -> PyR
     }
 }
 
+/// `(counts, documents, tokens, features, spill)` as returned by [`count_features`].
+type CountsOut<'py> = (
+    Bound<'py, PyArray1<u64>>,
+    u64,
+    u64,
+    u64,
+    Option<SpilledCorpus>,
+);
+
 /// Count hashed n-gram features over an Arrow stream.
 ///
-/// Returns `(counts, documents, tokens, features)`.
+/// With `spill_to`, the decoded batches are also written to that file; the last item
+/// of the result is then the complete spill, or `None` if it was abandoned.
 #[pyfunction]
-#[pyo3(signature = (source, column, ngrams, num_buckets, hash, limit=None, progress=None))]
+#[pyo3(signature = (source, column, ngrams, num_buckets, hash, limit=None, spill_to=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn count_features<'py>(
     py: Python<'py>,
@@ -75,18 +88,30 @@ pub fn count_features<'py>(
     num_buckets: u32,
     hash: &str,
     limit: Option<u64>,
+    spill_to: Option<PathBuf>,
     progress: Option<Py<PyAny>>,
-) -> PyResult<(Bound<'py, PyArray1<u64>>, u64, u64, u64)> {
+) -> PyResult<CountsOut<'py>> {
     let config = feature_config(ngrams, num_buckets, hash)?;
-    let stream = into_stream(py, source)?;
+    let mut stream = into_stream(py, source)?;
+    let mut status = None;
+    if let Some(path) = &spill_to {
+        let (teed, shared) = spill::tee(stream, path);
+        stream = teed;
+        status = Some(shared);
+    }
     let counts = run(py, progress.as_ref(), |p| {
         fit::count_stream(&config, stream, column, limit, p)
     })?;
+    let spilled = status.and_then(|s| {
+        let complete = s.lock().unwrap_or_else(|e| e.into_inner()).complete.clone();
+        complete.map(SpilledCorpus::new)
+    });
     Ok((
         PyArray1::from_vec(py, counts.counts),
         counts.documents,
         counts.tokens,
         counts.features,
+        spilled,
     ))
 }
 

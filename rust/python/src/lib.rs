@@ -36,6 +36,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dsir::kl_reduction, m)?)?;
     m.add_function(wrap_pyfunction!(dsir::feature_buckets, m)?)?;
     m.add_class::<dsir::PyDsirModel>()?;
+    m.add_class::<input::SpilledCorpus>()?;
     io::register(m)?;
     Ok(())
 }
