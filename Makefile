@@ -10,7 +10,6 @@ help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 install:  ## install thresher (editable) with its test and lint dependencies
-	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet maturin
 	$(PYTHON) -m pip install --quiet -e '.[test,lint]' -C build-args="--profile $(PROFILE)"
 
