@@ -58,7 +58,15 @@ def version(dist: str) -> str:
         return "not installed"
 
 
-def machine_info(packages: Sequence[str] = ()) -> dict[str, Any]:
+def load_average() -> str:
+    """The 1-minute load average, or "n/a"."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "n/a"
+
+
+def machine_info(packages: Sequence[str] = (), load_at_start: str | None = None) -> dict[str, Any]:
     """Date, host facts and package versions, for the header of a results file."""
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     mem = mem_total_gb()
@@ -70,6 +78,8 @@ def machine_info(packages: Sequence[str] = ()) -> dict[str, Any]:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "versions": {p: version(p) for p in packages},
+        "load": f"{load_at_start or 'n/a'} at the start, {load_average()} at the end",
+        "notes": [],
     }
 
 
@@ -79,7 +89,9 @@ def machine_markdown(info: dict[str, Any]) -> str:
         f"- Date: {info['date']}\n"
         f"- Machine: {info['nproc']} cores ({info['cpu']}), {info['memory']} RAM, "
         f"{info['os']}, shared and noisy\n"
+        f"- Load average (1 min): {info['load']}\n"
         f"- Python {info['python']}; {versions}\n"
+        + "".join(f"- {note}\n" for note in info["notes"])
     )
 
 
@@ -152,8 +164,8 @@ class TreeRssMonitor:
 
 
 def max_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak RSS in MB (ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(who).ru_maxrss / 1024
+    """Peak RSS in MB of 10^6 bytes (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(who).ru_maxrss * 1024 / 1e6
 
 
 @dataclass
@@ -169,7 +181,12 @@ class ChildRun:
 
 
 def run_child(
-    script: Path, kind: str, spec: dict[str, Any], workdir: Path, *, env: dict[str, str] | None = None
+    script: Path,
+    kind: str,
+    spec: dict[str, Any],
+    workdir: Path,
+    *,
+    env: dict[str, str] | None = None,
 ) -> ChildRun:
     """Run ``script --_worker KIND SPEC OUT`` in a fresh interpreter and collect its JSON.
 
@@ -250,8 +267,8 @@ def fmt(value: Any, digits: int = 2) -> str:
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     cells = [[str(h) for h in header]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(cells[0], widths)) + " |"]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(cells[0], widths, strict=True)) + " |"]
     lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in cells[1:]:
-        lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
+        lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
     return "\n".join(lines)

@@ -5,6 +5,12 @@
 
 use pyo3::prelude::*;
 
+/// mimalloc for every Rust allocation of the extension: batches are allocated on the
+/// reader thread and freed on others, a pattern under which glibc's per-thread arenas
+/// kept growing (peak RSS +50% over an 8x larger corpus); mimalloc returns the memory.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod detach;
 mod dsir;
 mod errors;
