@@ -1,6 +1,5 @@
 //! The one conversion from core errors to the Python exceptions of `thresher.exceptions`.
 
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use thresher_core::{Error, Location};
@@ -83,10 +82,4 @@ fn to_python(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
 /// An error for a bad argument detected in the binding, raised as core would raise it.
 pub fn invalid(name: &str, message: impl Into<String>) -> PyErr {
     CoreError(Error::invalid(name, message)).into()
-}
-
-/// Turn a panic payload into an `InternalError` (used where a panic could cross threads).
-#[allow(dead_code)]
-pub fn internal(message: &str) -> PyErr {
-    PyRuntimeError::new_err(message.to_string())
 }

@@ -50,11 +50,23 @@ pub fn token_hash(token: &str) -> u64 {
 /// XXH3 hash of an n-gram from its tokens' hashes (n = `hashes.len()` >= 2).
 #[inline]
 pub fn combine_hashes(hashes: &[u64]) -> u64 {
+    if let [first, second] = hashes {
+        return combine_pair(*first, *second);
+    }
     let mut bytes = [0u8; 8 * MAX_NGRAM];
     for (chunk, h) in bytes.chunks_exact_mut(8).zip(hashes) {
         chunk.copy_from_slice(&h.to_le_bytes());
     }
     xxh3_64_with_seed(&bytes[..8 * hashes.len()], hashes.len() as u64)
+}
+
+/// [`combine_hashes`] of a bigram, without the general case's buffer.
+#[inline]
+pub fn combine_pair(first: u64, second: u64) -> u64 {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&first.to_le_bytes());
+    bytes[8..].copy_from_slice(&second.to_le_bytes());
+    xxh3_64_with_seed(&bytes, 2)
 }
 
 /// The longest n-gram either scheme supports.
