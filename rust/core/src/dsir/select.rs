@@ -15,7 +15,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet};
 
-use arrow_array::{BooleanArray, RecordBatch, UInt64Array};
+use arrow_array::{BooleanArray, RecordBatch};
 use arrow_select::{concat::concat_batches, filter::filter_record_batch};
 
 use crate::dsir::weights::{score_column, WeightOptions};
@@ -328,9 +328,4 @@ fn resolve_targets(heaps: Vec<TopK>, k: &[usize]) -> Vec<Selected> {
     }
     selected.sort_by_key(|s| s.row);
     selected
-}
-
-/// The global row indices of `selection` as an Arrow array (handy for joins).
-pub fn row_ids(selection: &Selection) -> UInt64Array {
-    UInt64Array::from_iter_values(selection.selected.iter().map(|s| s.row))
 }
