@@ -42,3 +42,11 @@ def write_records(records: Records, path: Path) -> Path:
     else:
         raise ValueError(f"unknown corpus format: {name}")
     return path
+
+
+def run_dsir_cli(target: Path | str, raw: Path | str, k: int, out: Path, *extra: str) -> int:
+    """Exit code of ``thresher dsir`` with one target, quiet, plus ``extra`` options."""
+    from thresher.cli import main
+
+    args = ["dsir", "--target", str(target), "--raw", str(raw), "-k", str(k)]
+    return main([*args, "--out", str(out), "--quiet", *extra])

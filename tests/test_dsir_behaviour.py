@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import thresher
+from corpus_helpers import run_dsir_cli
 from thresher import _core
 from thresher.cli import main
 from thresher.exceptions import InvalidParameterError
@@ -407,26 +408,8 @@ def test_cli_dsir_end_to_end(
     default_threads: None,
 ) -> None:
     out = tmp_path / out_name
-    code = cli(
-        "dsir",
-        "--target",
-        str(target_path),
-        "--raw",
-        str(raw_path),
-        "-k",
-        "20",
-        "--seed",
-        "3",
-        "--num-buckets",
-        "1000",
-        "--min-length",
-        "30",
-        "--out",
-        str(out),
-        "--quiet",
-        "--threads",
-        "1",
-    )
+    options = ("--seed", "3", "--num-buckets", "1000", "--min-length", "30", "--threads", "1")
+    code = run_dsir_cli(target_path, raw_path, 20, out, *options)
     assert code == 0
     stdout = capsys.readouterr().out
     assert "selected 20 of 400 documents" in stdout and out_name in stdout
@@ -467,24 +450,8 @@ def test_cli_ids_only(
     default_threads: None,
 ) -> None:
     out = tmp_path / "ids.parquet"
-    assert (
-        cli(
-            "dsir",
-            "--target",
-            str(target_path),
-            "--raw",
-            str(raw_path),
-            "-k",
-            "7",
-            "--out",
-            str(out),
-            "--quiet",
-            "--ids-only",
-            "--method",
-            "top_k",
-        )
-        == 0
-    )
+    extra = ("--ids-only", "--method", "top_k")
+    assert run_dsir_cli(target_path, raw_path, 7, out, *extra) == 0
     table = pq.read_table(out)
     assert table.column_names == ["dsir_row", "dsir_log_weight"]
     assert table.num_rows == 7

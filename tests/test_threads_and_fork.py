@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import thresher
+from corpus_helpers import run_dsir_cli
 
 TIMEOUT = 60
 
@@ -52,28 +53,8 @@ def test_cli_threads_option_sets_the_pool(
     capsys: pytest.CaptureFixture[str],
     default_threads: None,
 ) -> None:
-    from thresher.cli import main
-
     out = tmp_path / "sel.parquet"
-    assert (
-        main(
-            [
-                "dsir",
-                "--target",
-                str(target_path),
-                "--raw",
-                str(raw_path),
-                "-k",
-                "3",
-                "--out",
-                str(out),
-                "--quiet",
-                "--threads",
-                "1",
-            ]
-        )
-        == 0
-    )
+    assert run_dsir_cli(target_path, raw_path, 3, out, "--threads", "1") == 0
     assert thresher.get_num_threads() == 1
 
 
