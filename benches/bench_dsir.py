@@ -471,17 +471,8 @@ def comparison(args: argparse.Namespace) -> None:
     info = _info(load_at_start, build_at_start)
     text = comparison_markdown(args, data, k, n_pos, thresher_raw, summaries, checks, info, repeat)
     name = "dsir.md" if args.subset is None else f"dsir-subset{args.subset}.md"
-    publish(text, args.out or RESULTS / name)
+    common.publish(text, args.out or RESULTS / name)
     shutil.rmtree(rundir, ignore_errors=True)
-
-
-def publish(text: str, out: Path) -> None:
-    """Print the results and write them to ``out`` (markdown)."""
-    print()
-    print(text)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
-    print(f"wrote {out}")
 
 
 PHASE_NAMES = {"fit": "fit", "select": "weights + select", "write": "write"}
@@ -724,7 +715,7 @@ throughput {ln} / {l1}: {(copies * data.bytes / sn.total) / (data.bytes / s1.tot
 Machines are noisy: compare ratios, not single numbers.
 """
     name = "dsir-memory.md" if args.subset is None else f"dsir-memory-subset{args.subset}.md"
-    publish(text, args.out or RESULTS / name)
+    common.publish(text, args.out or RESULTS / name)
 
 
 # =========================================================================== main

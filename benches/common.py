@@ -113,7 +113,8 @@ def _children_map() -> dict[int, list[int]]:
     return tree
 
 
-def _rss_bytes(pid: int) -> int:
+def rss_bytes(pid: int) -> int:
+    """Resident set size of process ``pid`` in bytes (0 if it is gone)."""
     try:
         with open(f"/proc/{pid}/statm", "rb") as f:
             return int(f.read().split()[1]) * PAGE_SIZE
@@ -157,7 +158,7 @@ class TreeRssMonitor:
                 p = stack.pop()
                 pids.append(p)
                 stack.extend(tree.get(p, ()))
-            total = sum(_rss_bytes(p) for p in pids)
+            total = sum(rss_bytes(p) for p in pids)
             if total > self.peak:
                 self.peak, self.peak_processes = total, len(pids)
             self._stop.wait(self.interval)
@@ -272,3 +273,12 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     for row in cells[1:]:
         lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
     return "\n".join(lines)
+
+
+def publish(text: str, out: Path) -> None:
+    """Print the results and write them to ``out`` (markdown)."""
+    print()
+    print(text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    print(f"wrote {out}")

@@ -1,7 +1,8 @@
 """thresher: choose the data a model trains on.
 
 Fast, streaming data selection with a Rust core: DSIR importance resampling toward a
-target domain, over JSON Lines, Parquet, pyarrow, polars and Hugging Face datasets.
+target domain and sampling kernels (:mod:`thresher.sample`), over JSON Lines, Parquet,
+pyarrow, polars and Hugging Face datasets.
 
 Examples
 --------
@@ -16,7 +17,7 @@ PostgreSQL target (1.4% of the raw corpus is PostgreSQL documentation):
 (100, True)
 """
 
-from thresher import exceptions
+from thresher import exceptions, sample
 from thresher._core import __version__, get_num_threads, set_num_threads
 from thresher.dsir import DSIR, Selection
 from thresher.sources import Source, read
@@ -30,6 +31,7 @@ __all__ = [
     "exceptions",
     "get_num_threads",
     "read",
+    "sample",
     "set_num_threads",
     "write_table",
 ]

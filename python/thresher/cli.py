@@ -1,7 +1,8 @@
 """The ``thresher`` command line.
 
 ``thresher demo`` runs DSIR on the bundled demo corpus; ``thresher dsir`` selects
-documents of any corpus toward a target and writes them out.
+documents of any corpus toward a target and writes them out; ``thresher sample``
+draws a uniform, weighted or stratified sample of rows.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
+
+import pyarrow.compute as pc
 
 from thresher import _core
 from thresher.dsir import DSIR
@@ -71,7 +75,74 @@ def _parser() -> argparse.ArgumentParser:
     dsir.add_argument("--cache-dir", default=None, help="where the decoded copy goes")
     dsir.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
     dsir.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_sample(sub)
     return parser
+
+
+def _add_sample(sub: Any) -> None:
+    sample = sub.add_parser(
+        "sample",
+        help="sample rows: uniform, weighted (--weight-column) or stratified (--by)",
+        description="Without --by: one streaming pass (Algorithm L, or A-ExpJ with "
+        "--weight-column) holding only the sampled rows. With --by: two passes, exact "
+        "per-group counts.",
+    )
+    sample.add_argument("source", nargs="+", help="files, globs or directories")
+    size = sample.add_mutually_exclusive_group(required=True)
+    size.add_argument("-k", type=int, help="rows to sample")
+    size.add_argument("--frac", type=float, help="fraction of the rows to sample")
+    sample.add_argument("--out", required=True, help="output .parquet, .jsonl, .jsonl.zst")
+    sample.add_argument("--weight-column", help="numeric column of sampling weights")
+    sample.add_argument("--by", help="group column for a stratified sample")
+    sample.add_argument(
+        "--allocation",
+        choices=["proportional", "equal"],
+        default="proportional",
+        help="per-group counts with --by (default proportional)",
+    )
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--row-number", default="row", help="name of the added position column")
+    sample.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
+    sample.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _run_sample(args: argparse.Namespace) -> str:
+    from thresher import sample
+    from thresher.writers import write_table
+
+    _core.set_num_threads(args.threads)
+    started = time.perf_counter()
+    if args.by is not None:
+        table = sample.stratified_rows(
+            args.source,
+            args.by,
+            args.k,
+            frac=args.frac,
+            allocation=args.allocation,
+            weight_column=args.weight_column,
+            seed=args.seed,
+            row_number=args.row_number,
+            quiet=args.quiet,
+        )
+        counts = pc.value_counts(table.column(args.by)).to_pylist()
+        shown = ", ".join(f"{c['values']}: {c['counts']}" for c in counts[:10])
+        more = f" and {len(counts) - 10} more groups" if len(counts) > 10 else ""
+        detail = f" ({shown}{more})"
+    else:
+        if args.frac is not None:
+            raise InvalidParameterError("--frac needs --by (use -k for a reservoir sample)")
+        table = sample.reservoir(
+            args.source,
+            args.k,
+            weight_column=args.weight_column,
+            seed=args.seed,
+            row_number=args.row_number,
+            quiet=args.quiet,
+        )
+        detail = ""
+    write_table(table, args.out)
+    elapsed = time.perf_counter() - started
+    return f"sampled {table.num_rows} rows{detail}\nwrote {args.out} in {elapsed:.1f} s"
 
 
 def _targets(values: list[str]) -> dict[str, str]:
@@ -135,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(run_demo(k=args.k, seed=args.seed, quiet=args.quiet))
         elif args.command == "dsir":
             print(_run_dsir(args))
+        elif args.command == "sample":
+            print(_run_sample(args))
     except ThresherError as e:
         print(f"thresher: error: {e}", file=sys.stderr)
         return 2

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn
 
 import numpy as np
 import numpy.typing as npt
@@ -24,17 +24,15 @@ from thresher.exceptions import (
     InvalidParameterError,
     ModelFileError,
     ReadError,
-    ThresherError,
     invalid_parameter,
     located,
 )
 from thresher.progress import ProgressBar
-from thresher.sources import Source, SourceLike, read
+from thresher.sources import Source, SourceLike, call_kernel, read
 from thresher.spill import CachePolicy, RawCache
 
 __all__ = ["DSIR", "Selection"]
 
-_T = TypeVar("_T")
 
 FORMAT = "thresher.dsir"
 FORMAT_VERSION = 1
@@ -236,7 +234,7 @@ class DSIR:
     ) -> tuple[npt.NDArray[np.uint64], FitStats]:
         source = self._source(corpus)
         bar = ProgressBar(what, source.total_bytes, quiet=quiet)
-        counts, docs, tokens, features, spilled = _call(
+        counts, docs, tokens, features, spilled = call_kernel(
             source,
             _core.count_features,
             source.stream(),
@@ -301,7 +299,7 @@ class DSIR:
         """
         src = self._source(source)
         bar = ProgressBar("weights", src.total_bytes, quiet=quiet)
-        weights, _ = _call(
+        weights, _ = call_kernel(
             src,
             _core.dsir_log_weights,
             self.model,
@@ -372,7 +370,7 @@ class DSIR:
         quotas = self._quotas(k)
         src = self._source(source)
         bar = ProgressBar("select", src.total_bytes, quiet=quiet)
-        out = _call(
+        out = call_kernel(
             src,
             _core.dsir_select,
             model,
@@ -549,18 +547,6 @@ class DSIR:
             f"DSIR(ngrams={self.ngrams}, num_buckets={self.num_buckets}, hash={self.hash!r}, "
             f"{fitted})"
         )
-
-
-def _call(source: Source, kernel: Callable[..., _T], *args: Any) -> _T:
-    """Run a kernel on ``source``; an error raised while Python produced its batches
-    (it crossed the Arrow C stream as text) is re-raised as it was."""
-    try:
-        return kernel(*args)
-    except ThresherError:
-        pending = source.take_error()
-        if pending is not None:
-            raise pending from None
-        raise
 
 
 def _invalid(parameter: str, message: str) -> NoReturn:

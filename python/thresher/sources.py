@@ -14,9 +14,9 @@ import contextlib
 import glob
 import os
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol, Union, cast, runtime_checkable
+from typing import Any, Protocol, TypeVar, Union, cast, runtime_checkable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -32,7 +32,7 @@ from thresher.exceptions import (
     located,
 )
 
-__all__ = ["ArrowStreamExportable", "Source", "SourceLike", "read"]
+__all__ = ["ArrowStreamExportable", "Source", "SourceLike", "call_kernel", "read"]
 
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd")
@@ -108,11 +108,12 @@ def _known(name: str) -> bool:
 class Source:
     """A corpus that can be streamed as Arrow record batches, possibly several times.
 
-    Use :func:`read` to make one. ``text_column`` names the column holding the text.
+    Use :func:`read` to make one. ``text_column`` names the column holding the text;
+    it is ``""`` for a source read with ``text_column=None`` (no text required).
     """
 
-    def __init__(self, text_column: str = "text") -> None:
-        self.text_column = text_column
+    def __init__(self, text_column: str | None = "text") -> None:
+        self.text_column = text_column or ""
         self._error: ThresherError | None = None
 
     def take_error(self) -> ThresherError | None:
@@ -147,7 +148,7 @@ class Source:
 class FileSource(Source):
     """JSON Lines or Parquet files, read in the given order."""
 
-    def __init__(self, paths: list[str], text_column: str, batch_size: int) -> None:
+    def __init__(self, paths: list[str], text_column: str | None, batch_size: int) -> None:
         super().__init__(text_column)
         formats = {file_format(p) for p in paths}
         if len(formats) > 1:
@@ -160,7 +161,7 @@ class FileSource(Source):
 
     def stream(self) -> ArrowStreamExportable:
         if self.format == "jsonl":
-            return _core.JsonlFiles(self.paths, self.text_column, self.batch_size)
+            return _core.JsonlFiles(self.paths, self.text_column or None, self.batch_size)
         return cast(ArrowStreamExportable, self._parquet_stream())
 
     @property
@@ -214,8 +215,8 @@ def _parquet_batches(
             raise located(FieldTypeError, message, path=path)
         offset = 0
         for batch in file.iter_batches(batch_size=batch_size):
-            text = batch.column(text_column)
-            if text.null_count:
+            text = batch.column(text_column) if text_column else None
+            if text is not None and text.null_count:
                 first = offset + text.is_null().to_pylist().index(True)
                 message = f"{path}: row {first}: field {text_column!r} is null"
                 raise located(MissingFieldError, message, path=path, row=first, field=text_column)
@@ -224,6 +225,8 @@ def _parquet_batches(
 
 
 def _check_text_field(schema: pa.Schema, text_column: str, where: str) -> None:
+    if not text_column:  # read with text_column=None: no text required
+        return
     index = schema.get_field_index(text_column)
     if index < 0:
         message = f"{where}: no column {text_column!r} (columns: {', '.join(schema.names)})"
@@ -241,12 +244,12 @@ def _is_view(kind: pa.DataType) -> bool:
 class TableSource(Source):
     """An in-memory table (pyarrow Table or RecordBatch, polars, pandas-exported...)."""
 
-    def __init__(self, table: Any, text_column: str, description: str) -> None:
+    def __init__(self, table: Any, text_column: str | None, description: str) -> None:
         super().__init__(text_column)
         self.table = table
         self._description = description
         schema = pa.schema(pa.RecordBatchReader.from_stream(table).schema)
-        _check_text_field(schema, text_column, description)
+        _check_text_field(schema, self.text_column, description)
 
     def stream(self) -> ArrowStreamExportable:
         return cast(ArrowStreamExportable, self.table)
@@ -261,7 +264,7 @@ _CONSUMED: weakref.WeakSet[Any] = weakref.WeakSet()
 class StreamSource(Source):
     """A one-shot stream (``pyarrow.RecordBatchReader`` or another C stream)."""
 
-    def __init__(self, stream: Any, text_column: str) -> None:
+    def __init__(self, stream: Any, text_column: str | None) -> None:
         super().__init__(text_column)
         self._stream: Any = stream
         if _was_consumed(stream):
@@ -328,7 +331,7 @@ def _hf_table(obj: Any) -> Any:
 def read(
     source: SourceLike,
     *,
-    text_column: str = "text",
+    text_column: str | None = "text",
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> Source:
     """Make a :class:`Source` from paths or in-memory data.
@@ -341,7 +344,8 @@ def read(
         ``RecordBatchReader``, ``polars.DataFrame``, ``datasets.Dataset``, or anything
         exporting ``__arrow_c_stream__``. A :class:`Source` is returned as is.
     text_column
-        The column holding the documents' text.
+        The column holding the documents' text; ``None`` when no text column is
+        needed (sampling rows of any table).
     batch_size
         Rows per record batch when reading files.
 
@@ -383,3 +387,18 @@ def read(
         f"cannot read documents from a {type(source).__name__}: pass paths, a pyarrow "
         "Table, a polars DataFrame, a datasets.Dataset or an Arrow stream"
     )
+
+
+_T = TypeVar("_T")
+
+
+def call_kernel(source: Source, kernel: Callable[..., _T], *args: Any) -> _T:
+    """Run a kernel on ``source``'s stream; an error raised while Python produced its
+    batches (it crossed the Arrow C stream as text) is re-raised as it was."""
+    try:
+        return kernel(*args)
+    except ThresherError:
+        pending = source.take_error()
+        if pending is not None:
+            raise pending from None
+        raise

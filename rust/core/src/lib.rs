@@ -10,6 +10,8 @@ pub mod error;
 pub mod features;
 pub mod io;
 pub mod rng;
+pub mod rows;
+pub mod sample;
 pub mod spill;
 pub mod stream;
 pub mod text;

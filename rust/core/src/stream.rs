@@ -59,6 +59,46 @@ pub fn prefetch(stream: BatchStream, depth: usize) -> BatchStream {
     Box::new(receiver.into_iter())
 }
 
+/// Run `visit(batch, first_row)` on every non-empty batch of `stream`, where
+/// `first_row` is the global index of the batch's first row; `visit` returns whether
+/// to go on and the bytes to report as done. Returns the rows seen.
+fn drive(
+    stream: BatchStream,
+    progress: &dyn Progress,
+    mut visit: impl FnMut(&RecordBatch, u64) -> Result<(bool, u64)>,
+) -> Result<u64> {
+    let mut first_row = 0u64;
+    for batch in prefetch(stream, 4) {
+        let batch = batch?;
+        if batch.num_rows() == 0 {
+            continue;
+        }
+        let rows = batch.num_rows() as u64;
+        let (keep_going, bytes) = visit(&batch, first_row)?;
+        first_row += rows;
+        progress.advance(rows, bytes)?;
+        if !keep_going {
+            break;
+        }
+    }
+    Ok(first_row)
+}
+
+/// Run `visit(batch, first_row)` on every non-empty batch of `stream`, where
+/// `first_row` is the global index of the batch's first row. Returns the rows seen.
+pub fn for_each_batch(
+    stream: BatchStream,
+    progress: &dyn Progress,
+    mut visit: impl FnMut(&RecordBatch, u64) -> Result<bool>,
+) -> Result<u64> {
+    drive(stream, progress, |batch, first_row| {
+        Ok((
+            visit(batch, first_row)?,
+            batch.get_array_memory_size() as u64,
+        ))
+    })
+}
+
 /// Run `visit(batch, text, first_row)` on every batch of `stream`, where `text` is the
 /// batch's column `column` and `first_row` the global index of its first row. Empty
 /// batches are skipped. Returns the number of rows seen.
@@ -68,20 +108,8 @@ pub fn for_each_text_batch(
     progress: &dyn Progress,
     mut visit: impl FnMut(&RecordBatch, TextColumn<'_>, u64) -> Result<bool>,
 ) -> Result<u64> {
-    let mut first_row = 0u64;
-    for batch in prefetch(stream, 4) {
-        let batch = batch?;
-        if batch.num_rows() == 0 {
-            continue;
-        }
-        let text = TextColumn::from_batch(&batch, column, first_row)?;
-        let rows = batch.num_rows() as u64;
-        let keep_going = visit(&batch, text, first_row)?;
-        first_row += rows;
-        progress.advance(rows, text.total_bytes() as u64)?;
-        if !keep_going {
-            break;
-        }
-    }
-    Ok(first_row)
+    drive(stream, progress, |batch, first_row| {
+        let text = TextColumn::from_batch(batch, column, first_row)?;
+        Ok((visit(batch, text, first_row)?, text.total_bytes() as u64))
+    })
 }

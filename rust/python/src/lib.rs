@@ -16,6 +16,7 @@ mod dsir;
 mod errors;
 mod input;
 mod io;
+mod sample;
 mod threads;
 
 /// Use `n` worker threads for all kernels (0 restores the default: the CPU count, or
@@ -44,5 +45,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dsir::PyDsirModel>()?;
     m.add_class::<input::SpilledCorpus>()?;
     io::register(m)?;
+    sample::register(m)?;
     Ok(())
 }

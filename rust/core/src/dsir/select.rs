@@ -15,12 +15,12 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet};
 
-use arrow_array::{BooleanArray, RecordBatch};
-use arrow_select::{concat::concat_batches, filter::filter_record_batch};
+use arrow_array::RecordBatch;
 
 use crate::dsir::weights::{score_column, WeightOptions};
 use crate::dsir::DsirModel;
 use crate::rng::gumbel;
+use crate::rows::RowBuffer;
 use crate::stream::{for_each_text_batch, BatchStream, Progress};
 use crate::{Error, Result};
 
@@ -133,52 +133,6 @@ impl TopK {
     }
 }
 
-/// Rows of the candidates, kept in stream order; compacted to the live ones on demand.
-struct RowBuffer {
-    rows: Vec<u64>,
-    batches: Vec<RecordBatch>,
-}
-
-impl RowBuffer {
-    fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    fn push(&mut self, batch: &RecordBatch, first_row: u64, keep: &[bool]) -> Result<()> {
-        if !keep.iter().any(|&k| k) {
-            return Ok(());
-        }
-        let mask = BooleanArray::from(keep.to_vec());
-        self.batches.push(filter_record_batch(batch, &mask)?);
-        self.rows.extend(
-            keep.iter()
-                .enumerate()
-                .filter(|(_, &k)| k)
-                .map(|(i, _)| first_row + i as u64),
-        );
-        Ok(())
-    }
-
-    /// Keep only the rows in `live`, as one batch.
-    fn compact(&mut self, live: &HashSet<u64>) -> Result<()> {
-        let Some(schema) = self.batches.first().map(|b| b.schema()) else {
-            return Ok(());
-        };
-        let merged = concat_batches(&schema, &self.batches)?;
-        let keep: Vec<bool> = self.rows.iter().map(|r| live.contains(r)).collect();
-        let filtered = filter_record_batch(&merged, &BooleanArray::from(keep.clone()))?;
-        self.rows = self
-            .rows
-            .iter()
-            .zip(&keep)
-            .filter(|(_, &k)| k)
-            .map(|(&r, _)| r)
-            .collect();
-        self.batches = vec![filtered];
-        Ok(())
-    }
-}
-
 fn validate(model: &DsirModel, options: &SelectOptions) -> Result<()> {
     if options.k.len() != model.num_targets() {
         return Err(Error::invalid(
@@ -218,10 +172,7 @@ pub fn select(
             heap: BinaryHeap::new(),
         })
         .collect();
-    let mut buffer = RowBuffer {
-        rows: Vec::new(),
-        batches: Vec::new(),
-    };
+    let mut buffer = RowBuffer::default();
     let mut eligible = 0u64;
     let mut schema = None;
 
@@ -280,15 +231,7 @@ pub fn select(
     }
     let selected = resolve_targets(heaps, &options.k);
     let chosen: HashSet<u64> = selected.iter().map(|s| s.row).collect();
-    buffer.compact(&chosen)?;
-    let rows = match buffer.batches.pop() {
-        Some(batch) => batch,
-        None => RecordBatch::new_empty(schema.expect("a non-empty stream has a schema")),
-    };
-    debug_assert_eq!(
-        buffer.rows,
-        selected.iter().map(|s| s.row).collect::<Vec<_>>()
-    );
+    let rows = buffer.finish(&chosen, schema.expect("a non-empty stream has a schema"))?;
     Ok(Selection {
         selected,
         rows,

@@ -1,0 +1,95 @@
+//! Sampling weights: f32 or f64, checked once with errors that name the item.
+
+use rayon::prelude::*;
+
+use crate::{Error, Result};
+
+/// A weight type the samplers accept without a copy.
+pub trait Weight: Copy + Send + Sync + 'static {
+    /// The weight as f64.
+    fn get(self) -> f64;
+}
+
+impl Weight for f64 {
+    #[inline]
+    fn get(self) -> f64 {
+        self
+    }
+}
+
+impl Weight for f32 {
+    #[inline]
+    fn get(self) -> f64 {
+        self as f64
+    }
+}
+
+/// Why a weight is rejected, or `None` for a usable one (finite and >= 0).
+#[inline]
+pub(crate) fn problem(w: f64) -> Option<&'static str> {
+    if w.is_nan() {
+        Some("NaN")
+    } else if w.is_infinite() {
+        Some("infinite")
+    } else if w < 0.0 {
+        Some("negative")
+    } else {
+        None
+    }
+}
+
+/// The error for a bad weight at `index`.
+pub(crate) fn bad_weight(name: &str, index: u64, w: f64, why: &str) -> Error {
+    Error::invalid(
+        name,
+        format!("{name}[{index}] is {why} ({w}); weights must be finite and >= 0"),
+    )
+}
+
+/// Check every weight; returns how many are positive.
+pub(crate) fn check<W: Weight>(weights: &[W]) -> Result<u64> {
+    let first_bad = weights
+        .par_iter()
+        .with_min_len(1 << 16)
+        .position_first(|w| problem(w.get()).is_some());
+    if let Some(i) = first_bad {
+        let w = weights[i].get();
+        return Err(bad_weight(
+            "weights",
+            i as u64,
+            w,
+            problem(w).unwrap_or("bad"),
+        ));
+    }
+    Ok(weights
+        .par_iter()
+        .with_min_len(1 << 16)
+        .filter(|w| w.get() > 0.0)
+        .count() as u64)
+}
+
+/// The error when fewer items can be drawn than asked for.
+pub(crate) fn too_few(k: u64, available: u64, what: &str) -> Error {
+    Error::invalid(
+        "k",
+        format!("{k} items requested without replacement but only {available} {what}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_first_bad_weight() {
+        let err = check(&[1.0f64, 0.0, f64::NAN, -1.0])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("weights[2] is NaN"), "{err}");
+        let err = check(&[1.0f32, -0.5]).unwrap_err().to_string();
+        assert!(err.contains("weights[1] is negative"), "{err}");
+        let err = check(&[f64::INFINITY]).unwrap_err().to_string();
+        assert!(err.contains("infinite"), "{err}");
+        assert_eq!(check(&[1.0f64, 0.0, 2.0]).unwrap(), 2);
+    }
+}
