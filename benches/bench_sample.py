@@ -117,6 +117,7 @@ def uniform_case(n: int, k: int, repeat: int) -> list[Timing]:
 def stratified_case(rows: int, strata: int, repeat: int) -> list[Timing]:
     import pandas as pd
     import polars as pl
+    import pyarrow as pa
     import thresher.sample as ts
 
     rng = np.random.default_rng(0)
@@ -125,7 +126,11 @@ def stratified_case(rows: int, strata: int, repeat: int) -> list[Timing]:
     groups = rng.choice(strata, size=rows, p=p / p.sum()).astype(np.int64)
     frame = pl.DataFrame({"g": groups, "i": np.arange(rows)})
     pandas_frame = pd.DataFrame({"g": groups})
-    labels = np.array([f"domain-{g:03d}" for g in range(strata)])[groups]
+    names = pa.array([f"domain-{g:03d}" for g in range(strata)])
+    labels = pa.DictionaryArray.from_arrays(pa.array(groups.astype(np.int32)), names).cast(
+        pa.string()
+    )
+    frame_str = pl.DataFrame({"g": pl.from_arrow(labels), "i": np.arange(rows)})
     print(f"stratified 10% of {rows:,} rows over {strata} strata")
 
     def polars_rank() -> Any:
@@ -147,6 +152,11 @@ def stratified_case(rows: int, strata: int, repeat: int) -> list[Timing]:
         measure(
             "polars group_by().agg(sample(fraction))",
             lambda: frame.group_by("g").agg(pl.col("i").sample(fraction=0.1, seed=1)),
+            repeat,
+        ),
+        measure(
+            "polars group_by().agg(sample(fraction)) (str)",
+            lambda: frame_str.group_by("g").agg(pl.col("i").sample(fraction=0.1, seed=1)),
             repeat,
         ),
         measure(

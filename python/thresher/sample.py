@@ -305,30 +305,43 @@ def reservoir(
     return table
 
 
-def _encode_groups(groups: Any) -> tuple[npt.NDArray[np.uint32], list[Any]]:
-    """Group codes (uint32, one per row) and the group of each code."""
-    if isinstance(groups, np.ndarray) and groups.dtype.kind in "iub" and groups.ndim == 1:
-        if groups.size == 0:
+_LABEL_DTYPES = {np.dtype(t) for t in ("i1", "i2", "i4", "i8", "u1", "u2", "u4")}
+
+
+class _Groups:
+    """Integer labels per row (read in place when possible) and the group of each
+    code ``label - low``."""
+
+    def __init__(self, groups: Any) -> None:
+        if isinstance(groups, np.ndarray) and groups.dtype in _LABEL_DTYPES and groups.ndim == 1:
+            if groups.size == 0:
+                raise located(EmptyInputError, "groups is empty: there is nothing to sample from")
+            low, high = int(groups.min()), int(groups.max())
+            # A small range of integers is used as is, the codes being label - low
+            # (absent labels are empty groups); anything else is dictionary-encoded.
+            if high - low < 4 * groups.size + 1024:
+                self.labels = np.ascontiguousarray(groups)
+                self.low = low
+                self.values: list[Any] = list(range(low, high + 1))
+                return
+        column = groups
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        elif not isinstance(column, pa.Array):
+            array = column if hasattr(column, "__arrow_c_array__") else np.asarray(column)
+            column = pa.array(array)
+        if len(column) == 0:
             raise located(EmptyInputError, "groups is empty: there is nothing to sample from")
-        low, high = int(groups.min()), int(groups.max())
-        # Small integer ranges map to codes by subtraction (one pass, no hashing);
-        # codes of absent values are empty groups, dropped by the caller.
-        if high - low < 4 * groups.size + 1024:
-            codes = (groups - low).astype(np.uint32)
-            return codes, list(range(low, high + 1))
-    column = groups
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    elif not isinstance(column, pa.Array):
-        column = pa.array(column if hasattr(column, "__arrow_c_array__") else np.asarray(column))
-    if len(column) == 0:
-        raise located(EmptyInputError, "groups is empty: there is nothing to sample from")
-    if column.null_count:
-        row = int(pc.index(pc.is_null(column), True).as_py())
-        raise invalid_parameter("groups", f"groups[{row}] is null; every row needs a group")
-    encoded = pc.dictionary_encode(column)
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.uint32, copy=False)
-    return codes, encoded.dictionary.to_pylist()
+        if column.null_count:
+            row = int(pc.index(pc.is_null(column), True).as_py())
+            raise invalid_parameter("groups", f"groups[{row}] is null; every row needs a group")
+        encoded = pc.dictionary_encode(column)
+        self.labels = encoded.indices.to_numpy(zero_copy_only=False)
+        self.low = 0
+        self.values = encoded.dictionary.to_pylist()
+
+    def __len__(self) -> int:
+        return len(self.labels)
 
 
 def allocate(
@@ -460,17 +473,10 @@ def stratified(
     >>> int((groups[rows] == "en").sum()), int((groups[rows] == "fr").sum())
     (5, 5)
     """
-    codes, values = _encode_groups(groups)
-    array = None
-    if weights is not None:
-        array = _weights(weights)
-        if len(array) != len(codes):
-            raise invalid_parameter(
-                "weights", f"{len(array)} weights for {len(codes)} rows of groups"
-            )
-        sizes = np.bincount(codes, weights=array > 0, minlength=len(values)).astype(np.int64)
-    else:
-        sizes = np.bincount(codes, minlength=len(values))
+    labels = _Groups(groups)
+    array = None if weights is None else _weights(weights)
+    values = labels.values
+    sizes = _core.group_sizes(labels.labels, labels.low, len(values), array)
     present = [i for i in range(len(values)) if sizes[i] > 0]
     by_group = allocate(
         {values[i]: int(sizes[i]) for i in present},
@@ -482,7 +488,7 @@ def stratified(
     quotas = [0] * len(values)
     for i in present:
         quotas[i] = by_group[values[i]]
-    return _core.sample_stratified(codes, quotas, _seed(seed), array)
+    return _core.sample_stratified(labels.labels, labels.low, quotas, _seed(seed), array)
 
 
 def take(source: SourceLike, rows: npt.ArrayLike, *, quiet: bool = True) -> pa.Table:

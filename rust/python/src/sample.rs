@@ -138,28 +138,100 @@ pub fn sample_with_replacement<'py>(
     Ok(indices(py, draws))
 }
 
-/// `quotas[h]` rows of each group `h` (rows given by their group code), uniformly or
-/// in proportion to `weights`; sorted.
+/// Integer group labels (one per row) from numpy, read in place.
+#[derive(FromPyObject)]
+pub enum Labels<'py> {
+    I64(PyReadonlyArray1<'py, i64>),
+    I32(PyReadonlyArray1<'py, i32>),
+    I16(PyReadonlyArray1<'py, i16>),
+    I8(PyReadonlyArray1<'py, i8>),
+    U32(PyReadonlyArray1<'py, u32>),
+    U16(PyReadonlyArray1<'py, u16>),
+    U8(PyReadonlyArray1<'py, u8>),
+}
+
+fn labels_slice<'a, T: Element>(array: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a [T]> {
+    array
+        .as_slice()
+        .map_err(|_| invalid("groups", "must be a C-contiguous 1-D array"))
+}
+
+/// Run `$body` with `$c` bound to the labels as a slice of their integer type.
+macro_rules! with_labels {
+    ($labels:expr, |$c:ident| $body:expr) => {
+        match &$labels {
+            Labels::I64(a) => {
+                let $c = labels_slice(a)?;
+                $body
+            }
+            Labels::I32(a) => {
+                let $c = labels_slice(a)?;
+                $body
+            }
+            Labels::I16(a) => {
+                let $c = labels_slice(a)?;
+                $body
+            }
+            Labels::I8(a) => {
+                let $c = labels_slice(a)?;
+                $body
+            }
+            Labels::U32(a) => {
+                let $c = labels_slice(a)?;
+                $body
+            }
+            Labels::U16(a) => {
+                let $c = labels_slice(a)?;
+                $body
+            }
+            Labels::U8(a) => {
+                let $c = labels_slice(a)?;
+                $body
+            }
+        }
+    };
+}
+
+/// Rows per group (label minus `low`), counting only positive weights if given.
 #[pyfunction]
-#[pyo3(signature = (codes, quotas, seed, weights=None))]
+#[pyo3(signature = (labels, low, groups, weights=None))]
+pub fn group_sizes<'py>(
+    py: Python<'py>,
+    labels: Labels<'py>,
+    low: i64,
+    groups: usize,
+    weights: Option<Weights<'py>>,
+) -> PyResult<Vec<u64>> {
+    with_labels!(labels, |c| match &weights {
+        None => run(py, None, |_| sample::group_sizes::<_, f64>(
+            c, low, groups, None
+        )),
+        Some(weights) => with_weights!(weights, |w| run(py, None, |_| {
+            sample::group_sizes(c, low, groups, Some(w))
+        })),
+    })
+}
+
+/// `quotas[h]` rows of each group `h` (label minus `low`), uniformly or in
+/// proportion to `weights`; sorted.
+#[pyfunction]
+#[pyo3(signature = (labels, low, quotas, seed, weights=None))]
 pub fn sample_stratified<'py>(
     py: Python<'py>,
-    codes: PyReadonlyArray1<'py, u32>,
+    labels: Labels<'py>,
+    low: i64,
     quotas: Vec<u64>,
     seed: u64,
     weights: Option<Weights<'py>>,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-    let codes = codes
-        .as_slice()
-        .map_err(|_| invalid("groups", "must be a C-contiguous 1-D array"))?;
-    let chosen = match weights {
-        None => run(py, None, |_| {
-            sample::stratified::<f64>(codes, &quotas, None, seed)
-        })?,
+    let chosen = with_labels!(labels, |c| match &weights {
+        None => run(py, None, |_| sample::stratified::<_, f64>(
+            c, low, &quotas, None, seed
+        ))?,
         Some(weights) => with_weights!(weights, |w| run(py, None, |_| {
-            sample::stratified(codes, &quotas, Some(w), seed)
+            sample::stratified(c, low, &quotas, Some(w), seed)
         })?),
-    };
+    });
     Ok(indices(py, chosen))
 }
 
@@ -261,6 +333,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(merge_keyed, m)?)?;
     m.add_function(wrap_pyfunction!(sample_with_replacement, m)?)?;
     m.add_function(wrap_pyfunction!(sample_stratified, m)?)?;
+    m.add_function(wrap_pyfunction!(group_sizes, m)?)?;
     m.add_function(wrap_pyfunction!(allocate, m)?)?;
     m.add_function(wrap_pyfunction!(mixture_temperature, m)?)?;
     m.add_function(wrap_pyfunction!(mixture_unimax, m)?)?;

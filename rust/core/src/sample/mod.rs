@@ -39,7 +39,7 @@ pub use keyed::{merge_items, weighted, weighted_items, Keyed, KeyedTopK};
 pub use mixture::{temperature, unimax};
 pub use reservoir::UniformReservoir;
 pub use shuffle::permutation;
-pub use stratified::stratified;
+pub use stratified::{group_sizes, stratified, GroupCode};
 pub use stream::{reservoir_stream, ReservoirOptions, ReservoirSample};
 pub use uniform::uniform;
 pub use weights::Weight;

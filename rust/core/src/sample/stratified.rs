@@ -2,61 +2,129 @@
 
 use rayon::prelude::*;
 
+use super::keyed::KeyedTopK;
 use super::streams::STRATIFIED;
+use super::uniform::uniform;
 use super::weights::{check, Weight};
-use crate::rng::Draws;
 use crate::{Error, Result};
 
-/// The `quota` best of `keyed` (largest key first, then smallest index).
-fn best<K: PartialOrd + Copy>(mut keyed: Vec<(K, u64)>, quota: usize) -> Vec<u64> {
-    if quota < keyed.len() && quota > 0 {
-        keyed.select_nth_unstable_by(quota - 1, |a, b| {
-            b.0.partial_cmp(&a.0)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(a.1.cmp(&b.1))
-        });
-    }
-    keyed.truncate(quota);
-    keyed.into_iter().map(|(_, i)| i).collect()
+/// A group label that maps to a dense code by subtracting the smallest label.
+pub trait GroupCode: Copy + Send + Sync {
+    /// `self - low` as an index, or `None` if `self < low`.
+    fn code(self, low: i64) -> Option<usize>;
 }
 
-/// For each group h, `quotas[h]` items drawn without replacement among the items
-/// whose code is h, uniformly or, with `weights`, by successive sampling in
-/// proportion to the weights; returns the chosen indices in increasing order.
-///
-/// Within a group the items with the best seeded keys are taken (the smallest
-/// random words, or the largest `ln(U_i)/w_i` with weights), so an item's fate depends only on the seed, its
-/// index, its weight and its group's quota: a streaming pass with one top-k per
-/// group gives the same sample.
-pub fn stratified<W: Weight>(
-    codes: &[u32],
-    quotas: &[u64],
+macro_rules! group_code {
+    ($($t:ty),*) => {$(
+        impl GroupCode for $t {
+            #[inline]
+            fn code(self, low: i64) -> Option<usize> {
+                usize::try_from(self as i64 - low).ok()
+            }
+        }
+    )*};
+}
+group_code!(u8, u16, u32, i8, i16, i32, i64);
+
+/// The code of row `i`, checked against the number of groups.
+#[inline]
+fn code_of<C: GroupCode>(codes: &[C], i: usize, low: i64, groups: usize) -> Result<usize> {
+    match codes[i].code(low) {
+        Some(c) if c < groups => Ok(c),
+        _ => Err(Error::invalid(
+            "groups",
+            format!("row {i} has a group outside the {groups} groups counted"),
+        )),
+    }
+}
+
+/// How many rows of each of `groups` groups there are (label minus `low` is the
+/// group), counting only rows of positive weight when `weights` are given.
+pub fn group_sizes<C: GroupCode, W: Weight>(
+    codes: &[C],
+    low: i64,
+    groups: usize,
     weights: Option<&[W]>,
-    seed: u64,
 ) -> Result<Vec<u64>> {
+    check_lengths(codes.len(), weights)?;
+    let counts = part_counts(codes, low, groups, weights, parts(codes.len()))?;
+    Ok(column_sums(&counts, groups))
+}
+
+/// Element-wise sums of per-part counts.
+fn column_sums(counts: &[Vec<u64>], groups: usize) -> Vec<u64> {
+    let mut sums = vec![0u64; groups];
+    for part in counts {
+        for (total, c) in sums.iter_mut().zip(part) {
+            *total += c;
+        }
+    }
+    sums
+}
+
+/// Rows per parallel part: a few parts per thread, whatever the row count.
+fn parts(rows: usize) -> usize {
+    rows.div_ceil(4 * rayon::current_num_threads().max(1))
+        .max(1 << 16)
+}
+
+/// Per part of `part` rows, the rows (of positive weight) of each group.
+fn part_counts<C: GroupCode, W: Weight>(
+    codes: &[C],
+    low: i64,
+    groups: usize,
+    weights: Option<&[W]>,
+    part: usize,
+) -> Result<Vec<Vec<u64>>> {
+    (0..codes.len().div_ceil(part))
+        .into_par_iter()
+        .map(|p| {
+            let mut counts = vec![0u64; groups];
+            for i in p * part..((p + 1) * part).min(codes.len()) {
+                let c = code_of(codes, i, low, groups)?;
+                counts[c] += weights.is_none_or(|w| w[i].get() > 0.0) as u64;
+            }
+            Ok(counts)
+        })
+        .collect()
+}
+
+fn check_lengths<W: Weight>(rows: usize, weights: Option<&[W]>) -> Result<()> {
     if let Some(w) = weights {
-        if w.len() != codes.len() {
+        if w.len() != rows {
             return Err(Error::invalid(
                 "weights",
-                format!("{} weights for {} rows of groups", w.len(), codes.len()),
+                format!("{} weights for {rows} rows of groups", w.len()),
             ));
         }
         check(w)?;
     }
+    Ok(())
+}
+
+/// For each group h, `quotas[h]` rows drawn without replacement among the rows
+/// whose label minus `low` is h: uniformly, or with `weights` by successive
+/// sampling in proportion to the weights. Returns the chosen rows in increasing
+/// order.
+///
+/// Uniform: Floyd's algorithm picks `quotas[h]` of the group's positions (draws
+/// only as many random numbers as rows taken), and one pass over the labels maps
+/// positions to rows. Weighted: one pass offering each row to its group's keyed
+/// sample (the keys of [`crate::sample::weighted`], so a group's rows are chosen
+/// as `weighted` would choose them among the group).
+pub fn stratified<C: GroupCode, W: Weight>(
+    codes: &[C],
+    low: i64,
+    quotas: &[u64],
+    weights: Option<&[W]>,
+    seed: u64,
+) -> Result<Vec<u64>> {
     let groups = quotas.len();
-    let mut sizes = vec![0u64; groups];
-    let mut drawable = vec![0u64; groups];
-    for (i, &c) in codes.iter().enumerate() {
-        let Some(size) = sizes.get_mut(c as usize) else {
-            return Err(Error::invalid(
-                "groups",
-                format!("row {i} has group code {c} but there are only {groups} groups"),
-            ));
-        };
-        *size += 1;
-        drawable[c as usize] += weights.is_none_or(|w| w[i].get() > 0.0) as u64;
-    }
-    if let Some(h) = (0..groups).find(|&h| quotas[h] > drawable[h]) {
+    check_lengths(codes.len(), weights)?;
+    let part = parts(codes.len());
+    let counts = part_counts(codes, low, groups, weights, part)?;
+    let sizes = column_sums(&counts, groups);
+    if let Some(h) = (0..groups).find(|&h| quotas[h] > sizes[h]) {
         let what = if weights.is_some() {
             " with a positive weight"
         } else {
@@ -66,46 +134,93 @@ pub fn stratified<W: Weight>(
             "k",
             format!(
                 "group {h} holds {} items{what} but {} were requested",
-                drawable[h], quotas[h]
+                sizes[h], quotas[h]
             ),
         ));
     }
-    // Counting sort of the indices by group.
-    let mut starts = vec![0usize; groups + 1];
-    for h in 0..groups {
-        starts[h + 1] = starts[h] + sizes[h] as usize;
+    match weights {
+        None => uniform_strata(codes, low, quotas, &sizes, &counts, part, seed),
+        Some(w) => weighted_strata(codes, low, quotas, w, seed),
     }
-    let mut next = starts.clone();
-    let mut by_group = vec![0u64; codes.len()];
-    for (i, &c) in codes.iter().enumerate() {
-        by_group[next[c as usize]] = i as u64;
-        next[c as usize] += 1;
-    }
-    let draws = Draws::new(seed, STRATIFIED);
-    let mut chosen: Vec<u64> = (0..groups)
+}
+
+fn uniform_strata<C: GroupCode>(
+    codes: &[C],
+    low: i64,
+    quotas: &[u64],
+    sizes: &[u64],
+    counts: &[Vec<u64>],
+    part: usize,
+    seed: u64,
+) -> Result<Vec<u64>> {
+    let groups = quotas.len();
+    // Sorted positions within each group (group h's rows numbered in row order).
+    let positions: Vec<Vec<u64>> = (0..groups)
         .into_par_iter()
-        .flat_map_iter(|h| {
-            let members = &by_group[starts[h]..starts[h + 1]];
-            let quota = quotas[h] as usize;
-            match weights {
-                None if quota == members.len() => members.to_vec(),
-                // Smallest words first: the key is the negated word.
-                None => best(
-                    members.iter().map(|&i| (!draws.word(i), i)).collect(),
-                    quota,
-                ),
-                Some(w) => best(
-                    members
-                        .iter()
-                        .filter(|&&i| w[i as usize].get() > 0.0)
-                        .map(|&i| (draws.open(i).ln() / w[i as usize].get(), i))
-                        .collect(),
-                    quota,
-                ),
-            }
+        .map(|h| {
+            uniform(
+                sizes[h],
+                quotas[h],
+                crate::rng::word(seed, STRATIFIED, h as u64),
+            )
         })
+        .collect::<Result<_>>()?;
+    // Parts map positions to rows in parallel, each starting from the counts of the
+    // parts before it.
+    let mut starts = Vec::with_capacity(counts.len());
+    let mut running = vec![0u64; groups];
+    for c in counts {
+        starts.push(running.clone());
+        for (r, x) in running.iter_mut().zip(c) {
+            *r += x;
+        }
+    }
+    let chosen: Vec<Vec<u64>> = starts
+        .into_par_iter()
+        .enumerate()
+        .map(|(p, mut seen)| {
+            let mut cursor: Vec<usize> = (0..groups)
+                .map(|h| positions[h].partition_point(|&x| x < seen[h]))
+                .collect();
+            let mut wanted: Vec<u64> = (0..groups)
+                .map(|h| positions[h].get(cursor[h]).copied().unwrap_or(u64::MAX))
+                .collect();
+            let mut out = Vec::new();
+            for i in p * part..((p + 1) * part).min(codes.len()) {
+                let h = code_of(codes, i, low, groups)?;
+                if seen[h] == wanted[h] {
+                    out.push(i as u64);
+                    cursor[h] += 1;
+                    wanted[h] = positions[h].get(cursor[h]).copied().unwrap_or(u64::MAX);
+                }
+                seen[h] += 1;
+            }
+            Ok(out)
+        })
+        .collect::<Result<_>>()?;
+    Ok(chosen.concat())
+}
+
+fn weighted_strata<C: GroupCode, W: Weight>(
+    codes: &[C],
+    low: i64,
+    quotas: &[u64],
+    weights: &[W],
+    seed: u64,
+) -> Result<Vec<u64>> {
+    let mut samples: Vec<KeyedTopK> = quotas
+        .iter()
+        .map(|&q| KeyedTopK::new(q as usize, seed))
         .collect();
-    chosen.par_sort_unstable();
+    for (i, w) in weights.iter().enumerate() {
+        let h = code_of(codes, i, low, quotas.len())?;
+        samples[h].offer(i as u64, w.get());
+    }
+    let mut chosen: Vec<u64> = samples
+        .into_iter()
+        .flat_map(|s| s.items().into_iter().map(|item| item.index))
+        .collect();
+    chosen.sort_unstable();
     Ok(chosen)
 }
 
@@ -121,7 +236,7 @@ mod tests {
         let trials = 4000u64;
         let mut hits = [0u32; 100];
         for seed in 0..trials {
-            let s = stratified::<f64>(&codes, &[5, 20], None, seed).unwrap();
+            let s = stratified::<u32, f64>(&codes, 0, &[5, 20], None, seed).unwrap();
             assert_eq!(s.iter().filter(|&&i| i % 2 == 0).count(), 5);
             assert_eq!(s.len(), 25);
             for i in s {
@@ -140,20 +255,20 @@ mod tests {
     #[test]
     fn rejects_bad_codes_and_quotas() {
         let none: Option<&[f64]> = None;
-        assert!(stratified(&[0, 3], &[1, 1], none, 0)
+        assert!(stratified(&[0u32, 3], 0, &[1, 1], none, 0)
             .unwrap_err()
             .to_string()
-            .contains("row 1"));
-        assert!(stratified(&[0, 0], &[3], none, 0)
+            .contains("row 1 has a group outside"));
+        assert!(stratified(&[0u32, 0], 0, &[3], none, 0)
             .unwrap_err()
             .to_string()
             .contains("group 0 holds 2"));
         let w = [1.0, 0.0, 2.0];
-        let err = stratified(&[0, 0, 1], &[2, 1], Some(&w[..]), 0)
+        let err = stratified(&[0u32, 0, 1], 0, &[2, 1], Some(&w[..]), 0)
             .unwrap_err()
             .to_string();
         assert!(err.contains("1 items with a positive weight"), "{err}");
-        assert!(stratified(&[0, 0], &[1], Some(&w[..]), 0)
+        assert!(stratified(&[0u32, 0], 0, &[1], Some(&w[..]), 0)
             .unwrap_err()
             .to_string()
             .contains("3 weights for 2 rows"));
@@ -169,7 +284,7 @@ mod tests {
         let trials = 20_000u64;
         let mut hits = [0u32; 5];
         for seed in 0..trials {
-            for i in stratified(&codes, &[2, 1], Some(&w[..]), seed).unwrap() {
+            for i in stratified(&codes, 0, &[2, 1], Some(&w[..]), seed).unwrap() {
                 hits[i as usize] += 1;
             }
         }
