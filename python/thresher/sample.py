@@ -12,7 +12,7 @@ Examples
 >>> sample.uniform(10, 3, seed=0).tolist()
 [0, 5, 7]
 >>> sample.weighted(np.array([0.0, 5.0, 1.0, 5.0]), 2, seed=0).tolist()
-[1, 2]
+[1, 3]
 """
 
 from __future__ import annotations

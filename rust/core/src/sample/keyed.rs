@@ -10,16 +10,17 @@
 //! Speed: a candidate buffer of up to 2k items is cut back to the best k by
 //! quickselect, which raises a threshold `T`; an item can only beat it if
 //! `ln(U) > w T`, and since `ln(U) <= U - 1` the test `U <= 1 + w T` rejects almost
-//! every item before any logarithm is taken. The cost per item is one hash and one
-//! multiply-add, so a pass runs near memory speed.
+//! every item before any logarithm is taken. That test runs over blocks of weights
+//! in vectorised 32-bit lanes (see [`super::lanes`]), so a pass runs near memory
+//! speed.
 
 use std::cmp::Ordering;
 
 use rayon::prelude::*;
 
+use super::lanes::{self, LaneHash};
 use super::streams::KEYED;
 use super::weights::{bad_weight, problem, too_few, Weight};
-use crate::rng::Draws;
 use crate::Result;
 
 /// An item and its key; larger keys win, ties go to the smaller index.
@@ -41,7 +42,7 @@ fn rank(a: &Keyed, b: &Keyed) -> Ordering {
 #[derive(Clone, Debug)]
 pub struct KeyedTopK {
     k: usize,
-    draws: Draws,
+    hash: LaneHash,
     candidates: Vec<Keyed>,
     /// No item with a key below this can be in the top k (`-inf` until k are held).
     threshold: f64,
@@ -52,7 +53,7 @@ impl KeyedTopK {
     pub fn new(k: usize, seed: u64) -> Self {
         KeyedTopK {
             k,
-            draws: Draws::new(seed, KEYED),
+            hash: LaneHash::new(seed, KEYED),
             candidates: Vec::new(),
             threshold: f64::NEG_INFINITY,
         }
@@ -61,7 +62,7 @@ impl KeyedTopK {
     /// The key of item `index` with weight `weight` under this sample's seed.
     #[inline]
     pub fn key_of(&self, index: u64, weight: f64) -> f64 {
-        self.draws.open(index).ln() / weight
+        self.hash.uniform(index).ln() / weight
     }
 
     /// Offer item `index` with a finite weight `weight >= 0` (zero is never drawn).
@@ -70,7 +71,7 @@ impl KeyedTopK {
         if weight <= 0.0 || self.k == 0 {
             return;
         }
-        let u = self.draws.open(index);
+        let u = self.hash.uniform(index);
         // ln(u) < u - 1 for u < 1: if u - 1 <= w T the key is below the threshold.
         if u <= 1.0 + weight * self.threshold {
             return;
@@ -108,13 +109,42 @@ impl KeyedTopK {
     /// are positive. The first bad weight is an error naming its global index.
     pub fn extend<W: Weight>(&mut self, weights: &[W], start: u64) -> Result<u64> {
         let mut positive = 0;
-        for (j, w) in weights.iter().enumerate() {
-            let w = w.get();
-            if let Some(why) = problem(w) {
-                return Err(bad_weight("weights", start + j as u64, w, why));
+        let mut block = [0f64; BLOCK];
+        let mut pass = [false; BLOCK];
+        let mut hashes = [0i32; BLOCK];
+        let mut done = 0usize;
+        while done < weights.len() {
+            let first = start + done as u64;
+            // Blocks stop at multiples of 2^32, where the lane hash changes salt.
+            let to_boundary = (1u64 << 32) - (first & 0xffff_ffff);
+            let len = BLOCK.min(weights.len() - done).min(to_boundary as usize);
+            for (b, w) in block.iter_mut().zip(&weights[done..done + len]) {
+                *b = w.get();
             }
-            positive += (w > 0.0) as u64;
-            self.offer(start + j as u64, w);
+            let scan = lanes::scan(
+                self.hash,
+                &block[..len],
+                first,
+                self.threshold,
+                &mut hashes[..len],
+                &mut pass[..len],
+            );
+            if scan.bad {
+                let (j, w) = block[..len]
+                    .iter()
+                    .enumerate()
+                    .find(|(_, &w)| problem(w).is_some())
+                    .expect("the scan saw a bad weight");
+                let why = problem(*w).unwrap_or("bad");
+                return Err(bad_weight("weights", first + j as u64, *w, why));
+            }
+            positive += scan.positive;
+            if self.k > 0 {
+                for j in (0..len).filter(|&j| pass[j]) {
+                    self.offer(first + j as u64, block[j]);
+                }
+            }
+            done += len;
         }
         Ok(positive)
     }
@@ -135,6 +165,9 @@ impl KeyedTopK {
         self.candidates
     }
 }
+
+/// Weights scanned at once (fits in L1 with its flags).
+const BLOCK: usize = 1024;
 
 /// Parts smaller than this are not worth a thread.
 const MIN_PART: usize = 1 << 16;

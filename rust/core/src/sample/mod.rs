@@ -22,6 +22,7 @@ mod alias;
 mod allocation;
 mod expj;
 mod keyed;
+mod lanes;
 mod mixture;
 mod reservoir;
 mod shuffle;
