@@ -89,10 +89,15 @@ impl KeyedTopK {
         }
     }
 
+    /// Candidates held before they are cut back to the best k.
+    fn capacity(&self) -> usize {
+        2 * self.k.max(512)
+    }
+
     #[inline]
     fn push(&mut self, item: Keyed) {
         self.candidates.push(item);
-        if self.candidates.len() >= 2 * self.k.max(512) {
+        if self.candidates.len() >= self.capacity() {
             self.shrink();
         }
     }
@@ -108,6 +113,12 @@ impl KeyedTopK {
     /// Offer `weights[j]` as item `start + j` for every j; returns how many weights
     /// are positive. The first bad weight is an error naming its global index.
     pub fn extend<W: Weight>(&mut self, weights: &[W], start: u64) -> Result<u64> {
+        if self.candidates.capacity() == 0 {
+            // The buffer's final size at once: growing by doubling would hold the old
+            // and the new buffer together.
+            let bound = self.capacity().min(weights.len());
+            self.candidates.reserve_exact(bound);
+        }
         let mut positive = 0;
         let mut block = [0f64; BLOCK];
         let mut pass = [false; BLOCK];
