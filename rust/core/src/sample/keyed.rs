@@ -161,7 +161,11 @@ impl KeyedTopK {
     }
 
     /// The union of two samples (same k and seed) cut to the best k.
-    pub fn merge(mut self, other: KeyedTopK) -> KeyedTopK {
+    pub fn merge(mut self, mut other: KeyedTopK) -> KeyedTopK {
+        // Absorb the smaller buffer into the larger: no buffer grows.
+        if self.candidates.len() < other.candidates.len() {
+            std::mem::swap(&mut self, &mut other);
+        }
         self.threshold = self.threshold.max(other.threshold);
         for item in other.candidates {
             self.offer_keyed(item);
