@@ -105,3 +105,56 @@ def feature_buckets(
 def kl_reduction(
     target: npt.NDArray[np.uint64], raw: npt.NDArray[np.uint64], selected: npt.NDArray[np.uint64]
 ) -> float: ...
+
+@final
+class MinHasher:
+    def __new__(
+        cls,
+        num_perm: int = 128,
+        ngram: int = 5,
+        scheme: str = "thresher",
+        seed: int = 1,
+        unit: str = "word",
+        lowercase: bool = True,
+        punctuation: bool = True,
+        digits: bool = False,
+        nfkc: bool = False,
+    ) -> MinHasher: ...
+    @property
+    def num_perm(self) -> int: ...
+    @property
+    def scheme(self) -> str: ...
+    @property
+    def seed(self) -> int: ...
+    def shingles(self, text: str) -> list[str]: ...
+    def signatures(
+        self, source: _ArrowStream, column: str, progress: _Progress | None = None
+    ) -> npt.NDArray[np.uint32]: ...
+
+def optimal_param(
+    threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5
+) -> tuple[int, int]: ...
+def near_dedup(
+    hasher: MinHasher,
+    source: _ArrowStream | SpilledCorpus,
+    column: str,
+    threshold: float,
+    bands: int,
+    rows: int,
+    verify: str = "signature",
+    keep: str = "first",
+    score_column: str | None = None,
+    scores: list[float] | None = None,
+    max_group: int = 64,
+    second_pass: _ArrowStream | SpilledCorpus | None = None,
+    progress: _Progress | None = None,
+) -> dict[str, Any]: ...
+def exact_dedup(
+    source: _ArrowStream | SpilledCorpus,
+    column: str,
+    lowercase: bool = True,
+    punctuation: bool = True,
+    digits: bool = False,
+    nfkc: bool = False,
+    progress: _Progress | None = None,
+) -> dict[str, Any]: ...

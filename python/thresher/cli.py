@@ -1,7 +1,8 @@
 """The ``thresher`` command line.
 
 ``thresher demo`` runs DSIR on the bundled demo corpus; ``thresher dsir`` selects
-documents of any corpus toward a target and writes them out.
+documents of any corpus toward a target and writes them out; ``thresher dedup``
+removes near-duplicate or exact duplicate documents.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from thresher import _core
 from thresher.dsir import DSIR
@@ -71,7 +73,74 @@ def _parser() -> argparse.ArgumentParser:
     dsir.add_argument("--cache-dir", default=None, help="where the decoded copy goes")
     dsir.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
     dsir.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_dedup_parser(sub)
     return parser
+
+
+def _add_dedup_parser(sub: Any) -> None:
+    dedup = sub.add_parser(
+        "dedup",
+        help="remove near-duplicate (MinHash LSH) or exact duplicate documents",
+        description="Find duplicate documents (MinHash signatures, LSH candidates verified "
+        "against the threshold, union-find clusters) and write the kept documents, or "
+        "every document annotated with cluster_id, is_duplicate and similarity.",
+    )
+    dedup.add_argument("source", nargs="+", help="corpus: files, globs, directories")
+    dedup.add_argument("--out", required=True, help="output .parquet, .jsonl, .jsonl.zst")
+    dedup.add_argument("--threshold", type=float, default=0.8, help="Jaccard (default 0.8)")
+    dedup.add_argument("--num-perm", type=int, default=128)
+    dedup.add_argument("--ngram", type=int, default=5)
+    dedup.add_argument("--unit", choices=["word", "char"], default="word")
+    dedup.add_argument("--method", choices=["minhash", "exact"], default="minhash")
+    dedup.add_argument("--keep", choices=["first", "longest", "score"], default="first")
+    dedup.add_argument("--score-column", default=None, help="column for --keep score")
+    dedup.add_argument("--verify", choices=["signature", "exact"], default="signature")
+    dedup.add_argument("--bands", type=int, default=None)
+    dedup.add_argument("--rows", type=int, default=None)
+    dedup.add_argument("--scheme", choices=["thresher", "affine32", "legacy"], default="thresher")
+    dedup.add_argument("--seed", type=int, default=1)
+    dedup.add_argument("--no-lowercase", action="store_true")
+    dedup.add_argument("--keep-punctuation", action="store_true")
+    dedup.add_argument("--digits", action="store_true", help="map digits to 0")
+    dedup.add_argument("--nfkc", action="store_true", help="Unicode NFKC first (slow)")
+    dedup.add_argument(
+        "--annotate", action="store_true", help="write every row with the dedup columns"
+    )
+    dedup.add_argument("--text-column", default="text")
+    dedup.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
+    dedup.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _run_dedup(args: argparse.Namespace) -> str:
+    from thresher.dedup import dedup
+    from thresher.writers import write_table
+
+    _core.set_num_threads(args.threads)
+    started = time.perf_counter()
+    result = dedup(
+        args.source,
+        args.threshold,
+        args.num_perm,
+        args.ngram,
+        keep=args.keep,
+        score=args.score_column,
+        method=args.method,
+        verify=args.verify,
+        bands=args.bands,
+        rows=args.rows,
+        scheme=args.scheme,
+        seed=args.seed,
+        unit=args.unit,
+        lowercase=not args.no_lowercase,
+        punctuation=not args.keep_punctuation,
+        digits=args.digits,
+        nfkc=args.nfkc,
+        text_column=args.text_column,
+        output="annotate" if args.annotate else "keep",
+        quiet=args.quiet,
+    )
+    write_table(result.table, args.out)
+    return f"{result.summary}\nwrote {args.out} in {time.perf_counter() - started:.1f} s"
 
 
 def _targets(values: list[str]) -> dict[str, str]:
@@ -135,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(run_demo(k=args.k, seed=args.seed, quiet=args.quiet))
         elif args.command == "dsir":
             print(_run_dsir(args))
+        elif args.command == "dedup":
+            print(_run_dedup(args))
     except ThresherError as e:
         print(f"thresher: error: {e}", file=sys.stderr)
         return 2
