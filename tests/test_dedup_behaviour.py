@@ -69,6 +69,7 @@ def test_clusters_equal_naive_computation(texts: list[str], threshold: float) ->
         ngram=ngram,
         bands=bands,
         rows=rows,
+        verify="signature",
     )
     label, duplicate, similarity = naive_dedup(texts, threshold, num_perm, ngram, bands, rows)
     assert result.cluster_id.tolist() == label
@@ -129,7 +130,7 @@ def test_exact_method_and_exact_verification() -> None:
     assert exact.cluster_id.tolist() == [0, 0, 2, 0]
     assert exact.summary.clusters == 1
     texts = corpus_with_copies()
-    verified = thresher.dedup(pa.table({"text": texts}), threshold=0.5, ngram=2, verify="exact")
+    verified = thresher.dedup(pa.table({"text": texts}), threshold=0.5, ngram=2)
     # Exact Jaccard of 2-gram sets: doc 2 adds 1 bigram to doc 0's 12: 12/13.
     assert verified.is_duplicate.tolist() == [False, False, True, False, True, True]
     assert verified.similarity[2] == pytest.approx(12 / 13)

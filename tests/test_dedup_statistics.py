@@ -53,6 +53,7 @@ def test_lsh_candidate_probability_follows_the_s_curve() -> None:
             seed=hasher.seed,
             bands=bands,
             rows=rows,
+            verify="signature",
         )
         became_candidates = int(result.is_duplicate[1::2].sum())
         p = 1 - (1 - s**rows) ** bands

@@ -94,7 +94,13 @@ def _add_dedup_parser(sub: Any) -> None:
     dedup.add_argument("--method", choices=["minhash", "exact"], default="minhash")
     dedup.add_argument("--keep", choices=["first", "longest", "score"], default="first")
     dedup.add_argument("--score-column", default=None, help="column for --keep score")
-    dedup.add_argument("--verify", choices=["signature", "exact"], default="signature")
+    dedup.add_argument(
+        "--verify",
+        choices=["signature", "exact"],
+        default="exact",
+        help="confirm candidates by exact Jaccard (default; reads the corpus twice) or "
+        "by signature agreement",
+    )
     dedup.add_argument("--bands", type=int, default=None)
     dedup.add_argument("--rows", type=int, default=None)
     dedup.add_argument("--scheme", choices=["thresher", "affine32", "legacy"], default="thresher")

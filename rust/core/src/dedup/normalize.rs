@@ -78,9 +78,66 @@ const fn ascii_table() -> [Ascii; 128] {
 
 static ASCII: [Ascii; 128] = ascii_table();
 
+/// For each combination of (lowercase, punctuation, digits), what each ASCII byte
+/// becomes: 0 for a separator, otherwise the byte written.
+const fn ascii_maps() -> [[u8; 128]; 8] {
+    let mut maps = [[0u8; 128]; 8];
+    let mut m = 0;
+    while m < 8 {
+        let (lowercase, punctuation, digits) = (m & 1 != 0, m & 2 != 0, m & 4 != 0);
+        let mut b = 0;
+        while b < 128 {
+            let c = b as u8;
+            maps[m][b] = match ascii_table()[b] {
+                Ascii::Space => 0,
+                Ascii::Punct if punctuation => 0,
+                Ascii::Digit if digits => b'0',
+                _ if lowercase => c.to_ascii_lowercase(),
+                _ => c,
+            };
+            b += 1;
+        }
+        m += 1;
+    }
+    maps
+}
+
+static ASCII_MAPS: [[u8; 128]; 8] = ascii_maps();
+
 impl Normalization {
     /// Normalise `text` into `out` (cleared first).
     pub fn apply(&self, text: &str, scratch: &mut NormScratch, out: &mut String) {
+        if text.is_ascii() {
+            // One pass, one table lookup a byte (NFKC is the identity on ASCII).
+            let index = self.lowercase as usize
+                | (self.punctuation as usize) << 1
+                | (self.digits as usize) << 2;
+            let map = &ASCII_MAPS[index];
+            // Branch-free: a space is written at the end and kept only when a separator
+            // run ends after some output; then the byte is written and kept unless it
+            // is a separator. The output is never longer than the input.
+            let mut bytes = std::mem::take(out).into_bytes();
+            bytes.clear();
+            bytes.resize(text.len() + 1, 0);
+            let (mut len, mut pending) = (0usize, false);
+            for &b in text.as_bytes() {
+                let mapped = map[b as usize];
+                let keep = mapped != 0;
+                bytes[len] = b' ';
+                len += (pending & keep & (len > 0)) as usize;
+                bytes[len] = mapped;
+                len += keep as usize;
+                pending = !keep;
+            }
+            bytes.truncate(len);
+            *out = String::from_utf8(bytes).expect("ASCII in, ASCII out");
+        } else {
+            self.apply_general(text, scratch, out);
+        }
+    }
+
+    /// [`Normalization::apply`] for any text, character by character.
+    fn apply_general(&self, text: &str, scratch: &mut NormScratch, out: &mut String) {
         let mut source = text;
         if self.nfkc && !text.is_ascii() {
             scratch.composed.clear();
@@ -127,6 +184,23 @@ impl Normalization {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn ascii_fast_path_equals_the_general_path(text in "[ -~\t\n\x1c]{0,80}", options in 0u8..16) {
+            let n = Normalization {
+                lowercase: options & 1 != 0,
+                punctuation: options & 2 != 0,
+                digits: options & 4 != 0,
+                nfkc: options & 8 != 0,
+            };
+            let (mut fast, mut general) = (String::new(), String::new());
+            n.apply(&text, &mut NormScratch::default(), &mut fast);
+            n.apply_general(&text, &mut NormScratch::default(), &mut general);
+            prop_assert_eq!(fast, general);
+        }
+    }
 
     fn norm(n: Normalization, text: &str) -> String {
         let mut out = String::new();

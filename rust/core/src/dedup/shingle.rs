@@ -16,6 +16,7 @@
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::normalize::{NormScratch, Normalization};
+use crate::features::tokenize::{for_each_token, is_word_char, lowercase_into};
 use crate::rng::mix64;
 use crate::{Error, Result};
 
@@ -53,6 +54,7 @@ impl Default for Shingling {
 #[derive(Default)]
 pub struct ShingleScratch {
     norm: NormScratch,
+    lowered: String,
     text: String,
     bounds: Vec<(u32, u32)>,
     hashes: Vec<u64>,
@@ -69,6 +71,15 @@ pub fn combine_token_hashes(hashes: &[u64]) -> u64 {
         h.wrapping_mul(STEP).wrapping_add(t)
     });
     mix64(h)
+}
+
+/// Whether a token of [`for_each_token`] is a word (not a punctuation run).
+#[inline]
+fn is_word_token(token: &str) -> bool {
+    match token.as_bytes()[0] {
+        b if b < 0x80 => b.is_ascii_alphanumeric() || b == b'_',
+        _ => token.chars().next().is_some_and(is_word_char),
+    }
 }
 
 impl Shingling {
@@ -93,11 +104,9 @@ impl Shingling {
         match self.unit {
             Unit::Word => {
                 let mut start = 0usize;
-                for (i, b) in normalized.bytes().enumerate() {
-                    if b == b' ' {
-                        bounds.push((start as u32, i as u32));
-                        start = i + 1;
-                    }
+                for i in memchr::memchr_iter(b' ', normalized.as_bytes()) {
+                    bounds.push((start as u32, i as u32));
+                    start = i + 1;
                 }
                 if !normalized.is_empty() {
                     bounds.push((start as u32, normalized.len() as u32));
@@ -150,6 +159,26 @@ impl Shingling {
         scratch: &mut ShingleScratch,
         mut emit: impl FnMut(u64),
     ) -> usize {
+        let n = self.normalization;
+        if self.unit == Unit::Word && n.punctuation && !n.digits && !n.nfkc {
+            // The default normalisation keeps exactly the word-class tokens of the
+            // DSIR tokenizer (runs of Unicode `\w`), so its fast scanner finds them
+            // without writing the normalised text.
+            let source = if n.lowercase {
+                lowercase_into(text, &mut scratch.lowered);
+                scratch.lowered.as_str()
+            } else {
+                text
+            };
+            let hashes = &mut scratch.hashes;
+            hashes.clear();
+            for_each_token(source, |token| {
+                if is_word_token(token) {
+                    hashes.push(xxh3_64(token.as_bytes()));
+                }
+            });
+            return self.emit_word_hashes(hashes, emit);
+        }
         self.prepare(text, scratch);
         let (bytes, bounds) = (scratch.text.as_bytes(), &scratch.bounds);
         match self.unit {
@@ -161,12 +190,7 @@ impl Shingling {
                         .iter()
                         .map(|&(s, e)| xxh3_64(&bytes[s as usize..e as usize])),
                 );
-                let mut count = 0;
-                for (first, width) in self.windows(hashes.len()) {
-                    emit(combine_token_hashes(&hashes[first..first + width]));
-                    count += 1;
-                }
-                count
+                self.emit_word_hashes(hashes, emit)
             }
             Unit::Char => {
                 let mut count = 0;
@@ -179,6 +203,16 @@ impl Shingling {
                 count
             }
         }
+    }
+
+    /// Emit the hash of every word n-gram given the tokens' hashes; returns the count.
+    fn emit_word_hashes(&self, hashes: &[u64], mut emit: impl FnMut(u64)) -> usize {
+        let mut count = 0;
+        for (first, width) in self.windows(hashes.len()) {
+            emit(combine_token_hashes(&hashes[first..first + width]));
+            count += 1;
+        }
+        count
     }
 
     /// The shingles of `text` as strings (for explanations and compatibility tests).
@@ -266,6 +300,22 @@ mod tests {
     const PINNED: u64 = 0x2b7b_bc41_3016_cf74;
 
     proptest! {
+        #[test]
+        fn fast_word_path_equals_the_general_path(text in "\\PC{0,50}", lowercase in any::<bool>(), n in 1usize..4) {
+            let s = Shingling { n, normalization: Normalization { lowercase, ..Default::default() }, ..Default::default() };
+            let mut fast = Vec::new();
+            s.for_each_hash(&text, &mut ShingleScratch::default(), |h| fast.push(h));
+            // The general path: hash the tokens of the written normalised text.
+            let mut scratch = ShingleScratch::default();
+            s.prepare(&text, &mut scratch);
+            let hashes: Vec<u64> = scratch.bounds.iter()
+                .map(|&(a, b)| xxh3_64(&scratch.text.as_bytes()[a as usize..b as usize]))
+                .collect();
+            let mut general = Vec::new();
+            s.emit_word_hashes(&hashes, |h| general.push(h));
+            prop_assert_eq!(fast, general);
+        }
+
         #[test]
         fn hashes_follow_the_shingle_strings(text in "[a-c ,.]{0,40}", n in 1usize..5, chars in any::<bool>()) {
             let s = Shingling { unit: if chars { Unit::Char } else { Unit::Word }, n, ..Default::default() };
