@@ -10,8 +10,8 @@ ground truth made of exact Jaccard similarities.
 Tools (threshold 0.8, 128 permutations, word 5-gram shingles on the same normalised
 text, the same LSH banding, candidates verified, keep the first document):
 
-- ``thresher``: ``thresher.dedup(table)`` (candidates verified by exact Jaccard, the
-  default);
+- ``thresher``: ``thresher.dedup(texts=texts)`` (the list read in place; candidates
+  verified by exact Jaccard, the default);
 - ``thresher signature``: the same with ``verify="signature"`` (estimated Jaccard);
 - ``datasketch``: Python shingling, ``MinHash.bulk``, ``MinHashLSH``; each document is
   queried, verified with ``MinHash.jaccard`` and inserted if it is kept;
@@ -108,50 +108,49 @@ def _worker(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
     bands, rows = spec["bands"], spec["rows"]
     pairs: list[tuple[int, int]] = []
     if kind.startswith("thresher"):
-        import pyarrow as pa
         import thresher
 
         if spec["threads"]:
             thresher.set_num_threads(spec["threads"])
         rss_loaded = _rss_now_mb()
-        t0 = time.perf_counter()
-        table = pa.table({"text": pa.array(texts, pa.large_string())})
+        c0, t0 = time.process_time(), time.perf_counter()
         result = thresher.dedup(
-            table,
-            THRESHOLD,
-            NUM_PERM,
-            NGRAM,
+            texts=texts,
+            threshold=THRESHOLD,
+            num_perm=NUM_PERM,
+            ngram=NGRAM,
             bands=bands,
             rows=rows,
             verify="signature" if kind == "thresher signature" else "exact",
         )
         removed = result.removed.tolist()
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         pairs = [(d, int(result.cluster_id[d])) for d in removed]
     elif kind == "datasketch":
         from datasketch import MinHash, MinHashLSH
 
         rss_loaded = _rss_now_mb()
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         sets = [[s.encode("utf8") for s in py_shingles(t)] for t in texts]
         sketches = MinHash.bulk(sets, num_perm=NUM_PERM)
         lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM, params=(bands, rows))
         removed = greedy_keep_first(sketches, [bool(x) for x in sets], lsh, pairs)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     elif kind == "rensa":
         from rensa import RMinHash, RMinHashLSH
 
         rss_loaded = _rss_now_mb()
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         token_sets = [list(py_shingles(t)) for t in texts]
         sketches = RMinHash.from_token_sets(token_sets, NUM_PERM, 42)
         lsh = RMinHashLSH(THRESHOLD, NUM_PERM, bands)
         removed = greedy_keep_first(sketches, [bool(x) for x in token_sets], lsh, pairs)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     else:
         raise ValueError(kind)
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "removed": removed,
         "pairs": pairs,
         "rss_loaded_mb": rss_loaded,
@@ -311,7 +310,16 @@ def main() -> None:
         pooled.update((min(a, b), max(a, b)) for a, b in tool_runs[0].result["pairs"])
     truth, truth_stats = ground_truth(texts, pooled)
 
-    header = ["tool", "end to end", "docs/s", "MB/s", "peak RSS", "added RSS", "removed"]
+    header = [
+        "tool",
+        "end to end",
+        "CPU time",
+        "docs/s",
+        "MB/s",
+        "peak RSS",
+        "added RSS",
+        "removed",
+    ]
     header += ["precision", "recall", "rensa / tool", "datasketch / tool"]
     seconds = {tool: common.median(r.result["seconds"] for r in rs) for tool, rs in runs.items()}
     table_rows = []
@@ -328,6 +336,7 @@ def main() -> None:
             [
                 f"**{tool}**" if tool == "thresher" else tool,
                 f"{s:.2f} s",
+                f"{common.median(r.result['cpu'] for r in tool_runs):.2f} s",
                 f"{meta['documents'] / s:,.0f}",
                 f"{meta['bytes'] / s / 1e6:.1f}",
                 f"{peak:,.0f} MB",
@@ -360,7 +369,7 @@ def main() -> None:
         "# Near-duplicate removal: thresher vs datasketch and rensa\n\n"
         + common.machine_markdown(info)
         + f"\n{corpus_line}\n\n{truth_line}\n\n"
-        + "Time: median of runs in fresh processes "
+        + "Time: median wall time (and CPU time, all threads) of runs in fresh processes "
         + f"({args.repeat} for thresher, {args.peer_repeat} per peer), from a list of "
         + "Python strings in memory to the removed set, Python-side shingling included "
         + "for the peers. Peak RSS: the larger of the worker's `ru_maxrss` and the "

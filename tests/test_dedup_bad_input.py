@@ -101,3 +101,22 @@ def test_invalid_utf8_names_the_line_and_cli_writes_nothing(tmp_path: Path) -> N
     out = tmp_path / "out.parquet"
     assert main(["dedup", str(source), "--out", str(out), "--quiet"]) == 2
     assert os.listdir(tmp_path) == ["bad.jsonl"]
+
+
+def test_texts_list_items_name_their_row() -> None:
+    with pytest.raises(MissingFieldError) as missing:
+        thresher.dedup(texts=["a b", None, "c"])  # type: ignore[list-item]
+    assert missing.value.row == 1
+    with pytest.raises(FieldTypeError, match="int") as wrong:
+        thresher.dedup(texts=["a b", "c", 3])  # type: ignore[list-item]
+    assert wrong.value.row == 2
+    with pytest.raises(MissingFieldError):
+        thresher.MinHasher().signatures(["a", None])
+    with pytest.raises(EmptyInputError):
+        thresher.dedup(texts=[])
+    with pytest.raises(InvalidParameterError, match="exactly one") as both:
+        thresher.dedup(TEXTS, texts=["a"])
+    assert both.value.parameter == "source"
+    with pytest.raises(ParseError) as surrogate:
+        thresher.dedup(texts=["fine", "lone \ud800 surrogate"])
+    assert surrogate.value.row == 1

@@ -179,3 +179,22 @@ def test_cli_writes_kept_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main([*args[:-1], str(annotated), "--annotate", "--method", "exact", "--quiet"]) == 0
     rows = [json.loads(line) for line in annotated.read_text().splitlines()]
     assert [r["is_duplicate"] for r in rows] == [False, False, False, False, True, False]
+
+
+@pytest.mark.parametrize("verify", ["exact", "signature"])
+def test_texts_list_equals_table_input(raw_records: list[dict[str, Any]], verify: str) -> None:
+    texts = [r["text"] for r in raw_records[:150]]
+    texts += [t.replace(" the ", " a ", 1) for t in texts[:40]]
+    scores = [float(len(t) % 7) for t in texts]
+    from_list = thresher.dedup(texts=texts, keep="score", score=scores, verify=verify)  # type: ignore[arg-type]
+    from_table = thresher.dedup(
+        pa.table({"text": texts}),
+        keep="score",
+        score=scores,
+        verify=verify,  # type: ignore[arg-type]
+    )
+    assert from_list.summary == from_table.summary
+    assert (from_list.cluster_id == from_table.cluster_id).all()
+    assert from_list.table.equals(from_table.table)
+    exact = thresher.dedup(texts=texts, method="exact", output="keep")
+    assert exact.table.num_rows == len(texts) - exact.summary.duplicates

@@ -130,6 +130,7 @@ class MinHasher:
     def signatures(
         self, source: _ArrowStream, column: str, progress: _Progress | None = None
     ) -> npt.NDArray[np.uint32]: ...
+    def signatures_of_list(self, texts: list[str]) -> npt.NDArray[np.uint32]: ...
 
 def optimal_param(
     threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5
@@ -148,6 +149,17 @@ def near_dedup(
     max_group: int = 64,
     second_pass: _ArrowStream | SpilledCorpus | None = None,
     progress: _Progress | None = None,
+) -> dict[str, Any]: ...
+def near_dedup_texts(
+    hasher: MinHasher,
+    texts: list[str],
+    threshold: float,
+    bands: int,
+    rows: int,
+    verify: str = "signature",
+    keep: str = "first",
+    scores: list[float] | None = None,
+    max_group: int = 64,
 ) -> dict[str, Any]: ...
 def exact_dedup(
     source: _ArrowStream | SpilledCorpus,

@@ -8,7 +8,7 @@ documents of a corpus and returns it annotated (or only the kept rows) with a su
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NoReturn
@@ -21,7 +21,7 @@ from thresher import _core
 from thresher.dsir import _call
 from thresher.exceptions import invalid_parameter
 from thresher.progress import ProgressBar
-from thresher.sources import Source, SourceLike, read
+from thresher.sources import SourceLike, read
 
 __all__ = ["DedupSummary", "Deduplication", "MinHasher", "dedup", "optimal_param"]
 
@@ -154,6 +154,8 @@ class MinHasher:
         any Arrow-exportable string column. The matrix owns the Rust buffer (no copy);
         empty documents get ``2**32 - 1`` in every slot.
         """
+        if isinstance(texts, list):
+            return self._core.signatures_of_list(texts)
         table = _texts_table(texts)
         bar = ProgressBar("minhash", quiet=quiet)
         out = self._core.signatures(table, "text", bar)
@@ -216,7 +218,6 @@ class DedupSummary:
         return text
 
 
-@dataclass
 class Deduplication:
     """The outcome of :func:`dedup`.
 
@@ -225,18 +226,37 @@ class Deduplication:
     table
         The corpus with ``cluster_id`` (smallest row index of the document's cluster),
         ``is_duplicate`` and ``similarity`` (to the kept document of its cluster; null
-        for kept documents) columns, or only the kept rows (``output="keep"``).
+        for kept documents) columns, or only the kept rows (``output="keep"``). Built
+        on first access.
     cluster_id, is_duplicate, similarity
         The same as numpy arrays over every document (``similarity`` NaN where null).
     summary
         Counts: documents, clusters, duplicates removed, bytes saved.
     """
 
-    table: pa.Table
-    cluster_id: npt.NDArray[np.uint64]
-    is_duplicate: npt.NDArray[np.bool_]
-    similarity: npt.NDArray[np.float32]
-    summary: DedupSummary
+    def __init__(
+        self,
+        out: dict[str, Any],
+        table: Callable[[dict[str, Any]], pa.Table],
+    ) -> None:
+        self.cluster_id: npt.NDArray[np.uint64] = out["cluster_id"]
+        self.is_duplicate: npt.NDArray[np.bool_] = out["is_duplicate"]
+        self.similarity: npt.NDArray[np.float32] = out["similarity"]
+        self.summary = DedupSummary(**out["summary"])
+        self._out = out
+        self._build: Callable[[dict[str, Any]], pa.Table] | None = table
+        self._table: pa.Table | None = None
+
+    @property
+    def table(self) -> pa.Table:
+        """The annotated corpus or the kept rows (see the class documentation)."""
+        if self._table is None:
+            assert self._build is not None
+            self._table, self._build = self._build(self._out), None
+        return self._table
+
+    def __len__(self) -> int:
+        return len(self.is_duplicate)
 
     @property
     def removed(self) -> npt.NDArray[np.int64]:
@@ -249,9 +269,12 @@ class Deduplication:
 
         return write_table(self.table, path)
 
+    def __repr__(self) -> str:
+        return f"Deduplication({self.summary})"
+
 
 def dedup(
-    source: SourceLike,
+    source: SourceLike | None = None,
     threshold: float = 0.8,
     num_perm: int = 128,
     ngram: int = 5,
@@ -274,6 +297,7 @@ def dedup(
     text_column: str = "text",
     output: Literal["annotate", "keep"] = "annotate",
     quiet: bool = True,
+    texts: list[str] | None = None,
 ) -> Deduplication:
     """Find and remove duplicate documents.
 
@@ -318,6 +342,9 @@ def dedup(
         ``similarity``; ``"keep"``: only the kept rows, original columns.
     quiet
         No progress bar.
+    texts
+        Instead of ``source``: the documents as a list of ``str``, read in place
+        without a conversion to Arrow (the output table has one column ``text``).
 
     Examples
     --------
@@ -339,6 +366,34 @@ def dedup(
         _invalid("keep", f"must be 'first', 'longest' or 'score', got {keep!r}")
     if (keep == "score") != (score is not None):
         _invalid("score", "give a score (column name or values) exactly when keep='score'")
+    if (source is None) == (texts is None):
+        _invalid("source", "give exactly one of source and texts")
+    if texts is not None:
+        if not isinstance(texts, list):
+            _invalid("texts", f"must be a list of str, got {type(texts).__name__}")
+        if method == "exact":
+            return dedup(
+                pa.table({"text": texts}),
+                method="exact",
+                lowercase=lowercase,
+                punctuation=punctuation,
+                digits=digits,
+                nfkc=nfkc,
+                output=output,
+                quiet=quiet,
+            )
+        hasher, band_count, row_count, score_values = _near_setup(locals())
+        out = _core.near_dedup_texts(
+            hasher._core,
+            texts,
+            float(threshold),
+            band_count,
+            row_count,
+            verify,
+            keep,
+            score_values,
+        )
+        return Deduplication(out, lambda o: _annotate(pa.table({"text": texts}), o, output))
     src = read(source, text_column=text_column)
     if not src.reopenable:  # a one-shot stream: keep it, the output needs its rows
         src = read(src.to_reader().read_all(), text_column=text_column)
@@ -358,24 +413,7 @@ def dedup(
             bar,
         )
     else:
-        if not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
-            _invalid("threshold", f"must be strictly between 0 and 1, got {threshold!r}")
-        hasher = MinHasher(
-            num_perm,
-            ngram,
-            scheme=scheme,
-            seed=seed,
-            unit=unit,
-            lowercase=lowercase,
-            punctuation=punctuation,
-            digits=digits,
-            nfkc=nfkc,
-        )
-        band_count, row_count = _banding(threshold, num_perm, bands, rows, fp_weight, fn_weight)
-        score_column = score if isinstance(score, str) else None
-        score_values = None
-        if score is not None and not isinstance(score, str):
-            score_values = np.asarray(score, dtype=np.float64).tolist()
+        hasher, band_count, row_count, score_values = _near_setup(locals())
         out = _call(
             src,
             _core.near_dedup,
@@ -387,22 +425,40 @@ def dedup(
             row_count,
             verify,
             keep,
-            score_column,
+            score if isinstance(score, str) else None,
             score_values,
             64,
             src.stream() if verify == "exact" else None,
             bar,
         )
     bar.close()
-    summary = DedupSummary(**out["summary"])
-    table = _output_table(src, out, output)
-    return Deduplication(
-        table=table,
-        cluster_id=out["cluster_id"],
-        is_duplicate=out["is_duplicate"],
-        similarity=out["similarity"],
-        summary=summary,
+    return Deduplication(out, lambda o: _annotate(src.to_reader(), o, output))
+
+
+def _near_setup(args: dict[str, Any]) -> tuple[MinHasher, int, int, list[float] | None]:
+    """The hasher, banding and score values of a near-duplicate run of :func:`dedup`."""
+    threshold, num_perm = args["threshold"], args["num_perm"]
+    if not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
+        _invalid("threshold", f"must be strictly between 0 and 1, got {threshold!r}")
+    hasher = MinHasher(
+        num_perm,
+        args["ngram"],
+        scheme=args["scheme"],
+        seed=args["seed"],
+        unit=args["unit"],
+        lowercase=args["lowercase"],
+        punctuation=args["punctuation"],
+        digits=args["digits"],
+        nfkc=args["nfkc"],
     )
+    bands, rows = _banding(
+        threshold, num_perm, args["bands"], args["rows"], args["fp_weight"], args["fn_weight"]
+    )
+    score = args["score"]
+    values = None
+    if score is not None and not isinstance(score, str):
+        values = np.asarray(score, dtype=np.float64).tolist()
+    return hasher, bands, rows, values
 
 
 def _banding(
@@ -433,12 +489,12 @@ def _banding(
     return bands, rows
 
 
-def _output_table(src: Source, out: dict[str, Any], output: str) -> pa.Table:
+def _annotate(rows: pa.Table | pa.RecordBatchReader, out: dict[str, Any], output: str) -> pa.Table:
     """The corpus read again, annotated or filtered batch by batch."""
     cluster = pa.array(out["cluster_id"].astype(np.int64))
     duplicate = pa.array(out["is_duplicate"])
     similarity = pa.array(out["similarity"], mask=np.isnan(out["similarity"]))
-    reader = src.to_reader()
+    reader = rows.to_reader() if isinstance(rows, pa.Table) else rows
     batches = []
     offset = 0
     for batch in reader:

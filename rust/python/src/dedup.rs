@@ -2,13 +2,13 @@
 
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList, PyString};
 
 use thresher_core::dedup::exact::exact_duplicates;
-use thresher_core::dedup::signatures::signatures_of_stream;
+use thresher_core::dedup::signatures::{signatures_of_stream, signatures_of_texts};
 use thresher_core::dedup::{
-    near_duplicates, optimal_param as core_optimal_param, Annotations, Keep, LshParams, MinHasher,
-    NearOptions, Normalization, Scheme, Shingling, Unit, Verify,
+    near_duplicates, near_duplicates_of_texts, optimal_param as core_optimal_param, Annotations,
+    Keep, LshParams, MinHasher, NearOptions, Normalization, Scheme, Shingling, Unit, Verify,
 };
 
 use crate::detach::run;
@@ -89,6 +89,19 @@ impl PyMinHasher {
         self.inner.shingling().shingles(text)
     }
 
+    /// Signatures of a Python list of str, read in place (no Arrow conversion).
+    fn signatures_of_list<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyList>,
+    ) -> PyResult<Bound<'py, PyArray2<u32>>> {
+        let items = string_items(texts)?;
+        let strs = borrowed_texts(&items)?;
+        let hasher = &self.inner;
+        let corpus = run(py, None, |_| Ok(signatures_of_texts(hasher, &strs)))?;
+        PyArray1::from_vec(py, corpus.signatures).reshape([strs.len(), hasher.num_perm()])
+    }
+
     /// Signatures of every document of a stream: a `(documents, num_perm)` uint32
     /// array that owns the Rust buffer (no copy).
     #[pyo3(signature = (source, column, progress=None))]
@@ -163,6 +176,110 @@ pub fn near_dedup<'py>(
     second_pass: Option<Corpus>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let options = near_options(
+        hasher,
+        threshold,
+        bands,
+        rows,
+        verify,
+        keep,
+        score_column,
+        scores,
+        max_group,
+    )?;
+    let stream = into_stream(py, source)?;
+    let second = match second_pass {
+        Some(corpus) => Some(into_stream(py, corpus)?),
+        None => None,
+    };
+    let annotations = run(py, progress.as_ref(), |p| {
+        near_duplicates(stream, second, column, &options, p)
+    })?;
+    annotations_dict(py, annotations)
+}
+
+/// The strings of a Python list, borrowed (no copy for ASCII; Python caches the UTF-8
+/// of other strings). `items` keeps them alive while the GIL is released.
+fn borrowed_texts<'a, 'py>(items: &'a [Bound<'py, PyString>]) -> PyResult<Vec<&'a str>> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(row, s)| {
+            s.to_str().map_err(|e| {
+                CoreError(thresher_core::Error::Parse {
+                    location: thresher_core::Location::Row { row: row as u64 },
+                    message: format!("text is not valid Unicode: {e}"),
+                })
+                .into()
+            })
+        })
+        .collect()
+}
+
+/// The items of `texts`, which must all be `str` (a None or another type names its row).
+fn string_items<'py>(texts: &Bound<'py, PyList>) -> PyResult<Vec<Bound<'py, PyString>>> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(row, item)| {
+            let location = thresher_core::Location::Row { row: row as u64 };
+            if item.is_none() {
+                return Err(CoreError(thresher_core::Error::MissingField {
+                    location,
+                    field: "text".into(),
+                })
+                .into());
+            }
+            item.cast_into::<PyString>().map_err(|e| {
+                CoreError(thresher_core::Error::FieldType {
+                    location,
+                    field: "text".into(),
+                    expected: "str".into(),
+                    found: e.into_inner().get_type().to_string(),
+                })
+                .into()
+            })
+        })
+        .collect()
+}
+
+/// Near-duplicates among a Python list of str, read in place (no Arrow conversion).
+#[pyfunction]
+#[pyo3(signature = (hasher, texts, threshold, bands, rows, verify="signature", keep="first", scores=None, max_group=64))]
+#[allow(clippy::too_many_arguments)]
+pub fn near_dedup_texts<'py>(
+    py: Python<'py>,
+    hasher: &PyMinHasher,
+    texts: &Bound<'py, PyList>,
+    threshold: f64,
+    bands: usize,
+    rows: usize,
+    verify: &str,
+    keep: &str,
+    scores: Option<Vec<f64>>,
+    max_group: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let options = near_options(
+        hasher, threshold, bands, rows, verify, keep, None, scores, max_group,
+    )?;
+    let items = string_items(texts)?;
+    let strs = borrowed_texts(&items)?;
+    let annotations = run(py, None, |_| near_duplicates_of_texts(&strs, &options))?;
+    annotations_dict(py, annotations)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn near_options(
+    hasher: &PyMinHasher,
+    threshold: f64,
+    bands: usize,
+    rows: usize,
+    verify: &str,
+    keep: &str,
+    score_column: Option<String>,
+    scores: Option<Vec<f64>>,
+    max_group: usize,
+) -> PyResult<NearOptions> {
     let verify = match verify {
         "signature" => Verify::Signature,
         "exact" => Verify::Exact,
@@ -191,23 +308,14 @@ pub fn near_dedup<'py>(
             ))
         }
     };
-    let options = NearOptions {
+    Ok(NearOptions {
         hasher: hasher.inner.clone(),
         threshold,
         lsh: LshParams { bands, rows },
         verify,
         keep,
         max_group: max_group.max(2),
-    };
-    let stream = into_stream(py, source)?;
-    let second = match second_pass {
-        Some(corpus) => Some(into_stream(py, corpus)?),
-        None => None,
-    };
-    let annotations = run(py, progress.as_ref(), |p| {
-        near_duplicates(stream, second, column, &options, p)
-    })?;
-    annotations_dict(py, annotations)
+    })
 }
 
 /// Exact duplicates of a corpus (after normalisation); same result shape as `near_dedup`.
@@ -236,6 +344,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyMinHasher>()?;
     m.add_function(wrap_pyfunction!(optimal_param, m)?)?;
     m.add_function(wrap_pyfunction!(near_dedup, m)?)?;
+    m.add_function(wrap_pyfunction!(near_dedup_texts, m)?)?;
     m.add_function(wrap_pyfunction!(exact_dedup, m)?)?;
     Ok(())
 }

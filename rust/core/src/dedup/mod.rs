@@ -19,7 +19,7 @@ pub mod union_find;
 
 pub use lsh::{optimal_param, LshParams};
 pub use minhash::{MinHasher, Scheme};
-pub use near::{near_duplicates, Keep, NearOptions, Verify};
+pub use near::{near_duplicates, near_duplicates_of_texts, Keep, NearOptions, Verify};
 pub use normalize::Normalization;
 pub use shingle::{Shingling, Unit};
 

@@ -6,7 +6,9 @@
 //! 3. Each candidate pair is verified: its estimated Jaccard similarity (share of equal
 //!    signature slots) or, with [`Verify::Exact`], the exact Jaccard similarity of the
 //!    two documents' shingle-hash sets (collected in a second pass over the corpus,
-//!    for candidate documents only) must reach the threshold.
+//!    for candidate documents only) must reach the threshold. Exact verification
+//!    skips the pairs whose estimate is more than 5 standard deviations below the
+//!    threshold (a true duplicate is lost so with probability < 1e-6).
 //! 4. Verified pairs are merged by union-find: clusters are the connected components,
 //!    identified by their smallest document index.
 //! 5. In each cluster of two or more documents the keep policy chooses the survivor;
@@ -21,7 +23,7 @@ use rayon::prelude::*;
 use super::lsh::{candidate_pairs, check_threshold, LshParams};
 use super::minhash::{agreement, MinHasher};
 use super::shingle::{jaccard, ShingleScratch};
-use super::signatures::{signatures_of_stream, CorpusSignatures};
+use super::signatures::{signatures_of_stream, signatures_of_texts, CorpusSignatures};
 use super::union_find::UnionFind;
 use super::{Annotations, Summary};
 use crate::stream::{for_each_text_batch, BatchStream, NoProgress, Progress};
@@ -66,6 +68,14 @@ pub struct NearOptions {
     pub max_group: usize,
 }
 
+/// Sets of shingle hashes of the documents flagged in `needed` (exact verification).
+type SetsOf<'a> = Box<dyn FnOnce(&[bool]) -> Result<HashMap<u32, Vec<u64>>> + 'a>;
+
+fn check(options: &NearOptions) -> Result<()> {
+    check_threshold(options.threshold)?;
+    options.lsh.validate(options.hasher.num_perm())
+}
+
 /// Find near-duplicates in `stream`. `second_pass` must read the same corpus again;
 /// it is needed (and read) only with [`Verify::Exact`].
 pub fn near_duplicates(
@@ -75,14 +85,58 @@ pub fn near_duplicates(
     options: &NearOptions,
     progress: &dyn Progress,
 ) -> Result<Annotations> {
-    check_threshold(options.threshold)?;
-    let k = options.hasher.num_perm();
-    options.lsh.validate(k)?;
+    check(options)?;
     let score_column = match &options.keep {
         Keep::ScoreColumn(name) => Some(name.as_str()),
         _ => None,
     };
     let corpus = signatures_of_stream(&options.hasher, stream, column, score_column, progress)?;
+    let hasher = &options.hasher;
+    let sets: SetsOf<'_> = Box::new(move |needed| {
+        let stream = second_pass.ok_or_else(|| {
+            Error::invalid(
+                "verify",
+                "exact verification reads the corpus twice: pass a source that can be read again",
+            )
+        })?;
+        shingle_sets(hasher, stream, column, needed)
+    });
+    cluster(corpus, options, sets)
+}
+
+/// Find near-duplicates among `texts` (documents held in memory, e.g. borrowed from
+/// Python strings without a copy).
+pub fn near_duplicates_of_texts(texts: &[&str], options: &NearOptions) -> Result<Annotations> {
+    check(options)?;
+    if let Keep::ScoreColumn(name) = &options.keep {
+        return Err(Error::invalid(
+            "score",
+            format!("texts have no column {name:?}: pass one score value per text"),
+        ));
+    }
+    let corpus = signatures_of_texts(&options.hasher, texts);
+    let shingling = *options.hasher.shingling();
+    let sets: SetsOf<'_> = Box::new(move |needed| {
+        let docs: Vec<u32> = (0..texts.len() as u32)
+            .filter(|&d| needed[d as usize])
+            .collect();
+        Ok(docs
+            .par_iter()
+            .map_init(ShingleScratch::default, |scratch, &d| {
+                (d, shingling.hash_set(texts[d as usize], scratch))
+            })
+            .collect())
+    });
+    cluster(corpus, options, sets)
+}
+
+/// Candidates, verification, clusters and survivors from the signatures of a corpus.
+fn cluster(
+    corpus: CorpusSignatures,
+    options: &NearOptions,
+    sets_of: SetsOf<'_>,
+) -> Result<Annotations> {
+    let k = options.hasher.num_perm();
     let n = corpus.documents();
     if n == 0 {
         return Err(Error::EmptyInput {
@@ -119,20 +173,37 @@ pub fn near_duplicates(
         options.lsh,
         options.max_group,
     );
+    let candidate_count = pairs.len();
+    let signature = |d: u32| &corpus.signatures[d as usize * k..(d as usize + 1) * k];
+    let mut pairs = pairs;
+    if options.verify == Verify::Exact {
+        // Skip the exact check of pairs whose estimate lies more than 5 standard
+        // deviations (of a pair exactly at the threshold) below it: a pair of Jaccard
+        // >= threshold is dropped this way with probability < 1e-6, and the second
+        // read then hashes far fewer documents.
+        let t = options.threshold;
+        let floor = t - 5.0 * (t * (1.0 - t) / k as f64).sqrt();
+        let keep: Vec<bool> = pairs
+            .par_iter()
+            .map(|&(i, j)| agreement(signature(i), signature(j)) >= floor)
+            .collect();
+        let mut flags = keep.into_iter();
+        pairs.retain(|_| flags.next().unwrap_or(false));
+    }
     let sets = match options.verify {
         Verify::Signature => None,
         Verify::Exact => {
-            let stream = second_pass
-                .ok_or_else(|| Error::invalid("verify", "exact verification reads the corpus twice: pass a source that can be read again"))?;
-            Some(shingle_sets(&options.hasher, stream, column, &pairs, n)?)
+            let mut needed = vec![false; n];
+            for &(i, j) in &pairs {
+                needed[i as usize] = true;
+                needed[j as usize] = true;
+            }
+            Some(sets_of(&needed)?)
         }
     };
     let similarity = |i: u32, j: u32| -> f64 {
         match &sets {
-            None => agreement(
-                &corpus.signatures[i as usize * k..(i as usize + 1) * k],
-                &corpus.signatures[j as usize * k..(j as usize + 1) * k],
-            ),
+            None => agreement(signature(i), signature(j)),
             Some(sets) => jaccard(&sets[&i], &sets[&j]),
         }
     };
@@ -157,7 +228,7 @@ pub fn near_duplicates(
     }
     let mut summary = Summary {
         documents: n as u64,
-        candidate_pairs: pairs.len() as u64,
+        candidate_pairs: candidate_count as u64,
         verified_pairs,
         bands: options.lsh.bands as u64,
         rows: options.lsh.rows as u64,
@@ -219,14 +290,9 @@ fn shingle_sets(
     hasher: &MinHasher,
     stream: BatchStream,
     column: &str,
-    pairs: &[(u32, u32)],
-    n: usize,
+    needed: &[bool],
 ) -> Result<HashMap<u32, Vec<u64>>> {
-    let mut needed = vec![false; n];
-    for &(i, j) in pairs {
-        needed[i as usize] = true;
-        needed[j as usize] = true;
-    }
+    let n = needed.len();
     let shingling = *hasher.shingling();
     let mut sets = HashMap::new();
     let seen = for_each_text_batch(stream, column, &NoProgress, |_, text, first_row| {

@@ -74,18 +74,48 @@ pub fn signatures_of_stream(
         }
         let start = out.signatures.len();
         out.signatures.resize(start + rows * k, 0);
-        let mut shingles = vec![0usize; rows];
-        out.signatures[start..]
-            .par_chunks_mut(k)
-            .zip(shingles.par_iter_mut())
-            .enumerate()
-            .for_each_init(SignatureScratch::default, |scratch, (i, (sig, count))| {
-                *count = hasher.signature_into(text.value(i), scratch, sig);
-            });
-        out.non_empty.extend(shingles.iter().map(|&c| c > 0));
-        out.lengths
-            .extend((0..rows).map(|i| text.value(i).len() as u64));
+        let texts: Vec<&str> = (0..rows).map(|i| text.value(i)).collect();
+        sign_into(
+            hasher,
+            &texts,
+            &mut out.signatures[start..],
+            &mut out.non_empty,
+        );
+        out.lengths.extend(texts.iter().map(|t| t.len() as u64));
         Ok(true)
     })?;
     Ok(out)
+}
+
+/// Sign `texts` into `signatures` (`texts.len() * num_perm` slots), in parallel, and
+/// append whether each has a shingle to `non_empty`.
+fn sign_into(
+    hasher: &MinHasher,
+    texts: &[&str],
+    signatures: &mut [u32],
+    non_empty: &mut Vec<bool>,
+) {
+    let mut shingles = vec![0usize; texts.len()];
+    signatures
+        .par_chunks_mut(hasher.num_perm())
+        .zip(shingles.par_iter_mut())
+        .zip(texts.par_iter())
+        .for_each_init(
+            SignatureScratch::default,
+            |scratch, ((sig, count), text)| {
+                *count = hasher.signature_into(text, scratch, sig);
+            },
+        );
+    non_empty.extend(shingles.iter().map(|&c| c > 0));
+}
+
+/// Signatures of documents held in memory.
+pub fn signatures_of_texts(hasher: &MinHasher, texts: &[&str]) -> CorpusSignatures {
+    let mut out = CorpusSignatures {
+        signatures: vec![0; texts.len() * hasher.num_perm()],
+        ..Default::default()
+    };
+    sign_into(hasher, texts, &mut out.signatures, &mut out.non_empty);
+    out.lengths = texts.iter().map(|t| t.len() as u64).collect();
+    out
 }
