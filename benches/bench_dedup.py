@@ -320,8 +320,9 @@ def main() -> None:
         "added RSS",
         "removed",
     ]
-    header += ["precision", "recall", "rensa / tool", "datasketch / tool"]
+    header += ["precision", "recall", "rensa / tool", "(CPU)", "datasketch / tool"]
     seconds = {tool: common.median(r.result["seconds"] for r in rs) for tool, rs in runs.items()}
+    cpu = {tool: common.median(r.result["cpu"] for r in rs) for tool, rs in runs.items()}
     table_rows = []
     for tool, tool_runs in runs.items():
         first = tool_runs[0].result
@@ -336,7 +337,7 @@ def main() -> None:
             [
                 f"**{tool}**" if tool == "thresher" else tool,
                 f"{s:.2f} s",
-                f"{common.median(r.result['cpu'] for r in tool_runs):.2f} s",
+                f"{cpu[tool]:.2f} s",
                 f"{meta['documents'] / s:,.0f}",
                 f"{meta['bytes'] / s / 1e6:.1f}",
                 f"{peak:,.0f} MB",
@@ -345,6 +346,7 @@ def main() -> None:
                 f"{precision:.4f}",
                 f"{recall:.4f}",
                 f"{seconds['rensa'] / s:.1f}x" if "rensa" in seconds else "n/a",
+                f"{cpu['rensa'] / cpu[tool]:.1f}x" if "rensa" in cpu else "n/a",
                 f"{seconds['datasketch'] / s:.1f}x" if "datasketch" in seconds else "n/a",
             ]
         )
