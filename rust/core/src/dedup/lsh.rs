@@ -158,13 +158,12 @@ pub fn candidate_pairs(
     for band in 0..params.bands {
         let (start, end) = (band * params.rows, (band + 1) * params.rows);
         keys.clear();
-        keys.par_extend((0..docs).into_par_iter().filter_map(|d| {
-            if !eligible[d] {
-                return None;
-            }
+        keys.resize(docs, (0, 0));
+        keys.par_iter_mut().enumerate().for_each(|(d, key)| {
             let slots = &signatures[d * num_perm + start..d * num_perm + end];
-            Some((band_hash(slots, band as u64), d as u32))
-        }));
+            *key = (band_hash(slots, band as u64), d as u32);
+        });
+        keys.retain(|&(_, d)| eligible[d as usize]);
         keys.par_sort_unstable();
         let band_of =
             |d: u32| &signatures[d as usize * num_perm + start..d as usize * num_perm + end];

@@ -73,6 +73,22 @@ pub fn combine_token_hashes(hashes: &[u64]) -> u64 {
     mix64(h)
 }
 
+/// XXH3-64 of the ASCII lowercase of `token`, without allocating for tokens of up to
+/// 64 bytes.
+#[inline]
+fn ascii_lower_hash(token: &[u8], buffer: &mut [u8; 64]) -> u64 {
+    if !token.iter().any(u8::is_ascii_uppercase) {
+        return xxh3_64(token);
+    }
+    if token.len() <= buffer.len() {
+        let lowered = &mut buffer[..token.len()];
+        lowered.copy_from_slice(token);
+        lowered.make_ascii_lowercase();
+        return xxh3_64(lowered);
+    }
+    xxh3_64(&token.to_ascii_lowercase())
+}
+
 /// Whether a token of [`for_each_token`] is a word (not a punctuation run).
 #[inline]
 fn is_word_token(token: &str) -> bool {
@@ -164,14 +180,25 @@ impl Shingling {
             // The default normalisation keeps exactly the word-class tokens of the
             // DSIR tokenizer (runs of Unicode `\w`), so its fast scanner finds them
             // without writing the normalised text.
+            let hashes = &mut scratch.hashes;
+            hashes.clear();
+            if n.lowercase && text.is_ascii() {
+                // ASCII: tokenize the text as it is (case does not change a byte's
+                // class) and lowercase each word token on the stack while hashing.
+                let mut buffer = [0u8; 64];
+                for_each_token(text, |token| {
+                    if is_word_token(token) {
+                        hashes.push(ascii_lower_hash(token.as_bytes(), &mut buffer));
+                    }
+                });
+                return self.emit_word_hashes(hashes, emit);
+            }
             let source = if n.lowercase {
                 lowercase_into(text, &mut scratch.lowered);
                 scratch.lowered.as_str()
             } else {
                 text
             };
-            let hashes = &mut scratch.hashes;
-            hashes.clear();
             for_each_token(source, |token| {
                 if is_word_token(token) {
                     hashes.push(xxh3_64(token.as_bytes()));
@@ -301,7 +328,11 @@ mod tests {
 
     proptest! {
         #[test]
-        fn fast_word_path_equals_the_general_path(text in "\\PC{0,50}", lowercase in any::<bool>(), n in 1usize..4) {
+        fn fast_word_path_equals_the_general_path(
+            text in prop_oneof!["\\PC{0,50}", "([A-Za-z0-9_]{1,80}[ ,.!-]{1,3}){0,6}"],
+            lowercase in any::<bool>(),
+            n in 1usize..4,
+        ) {
             let s = Shingling { n, normalization: Normalization { lowercase, ..Default::default() }, ..Default::default() };
             let mut fast = Vec::new();
             s.for_each_hash(&text, &mut ShingleScratch::default(), |h| fast.push(h));
