@@ -19,17 +19,23 @@ PostgreSQL target (1.4% of the raw corpus is PostgreSQL documentation):
 
 from thresher import exceptions, sample
 from thresher._core import __version__, get_num_threads, set_num_threads
+from thresher.dedup import Deduplication, DedupSummary, MinHasher, dedup, optimal_param
 from thresher.dsir import DSIR, Selection
 from thresher.sources import Source, read
 from thresher.writers import write_table
 
 __all__ = [
     "DSIR",
+    "DedupSummary",
+    "Deduplication",
+    "MinHasher",
     "Selection",
     "Source",
     "__version__",
+    "dedup",
     "exceptions",
     "get_num_threads",
+    "optimal_param",
     "read",
     "sample",
     "set_num_threads",

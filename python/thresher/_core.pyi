@@ -147,3 +147,68 @@ def take_rows(
 def collect_columns(
     source: _ArrowStream | SpilledCorpus, names: list[str], progress: _Progress | None = None
 ) -> list[Any]: ...
+
+@final
+class MinHasher:
+    def __new__(
+        cls,
+        num_perm: int = 128,
+        ngram: int = 5,
+        scheme: str = "thresher",
+        seed: int = 1,
+        unit: str = "word",
+        lowercase: bool = True,
+        punctuation: bool = True,
+        digits: bool = False,
+        nfkc: bool = False,
+    ) -> MinHasher: ...
+    @property
+    def num_perm(self) -> int: ...
+    @property
+    def scheme(self) -> str: ...
+    @property
+    def seed(self) -> int: ...
+    def shingles(self, text: str) -> list[str]: ...
+    def signatures(
+        self, source: _ArrowStream, column: str, progress: _Progress | None = None
+    ) -> npt.NDArray[np.uint32]: ...
+    def signatures_of_list(self, texts: list[str]) -> npt.NDArray[np.uint32]: ...
+
+def optimal_param(
+    threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5
+) -> tuple[int, int]: ...
+def near_dedup(
+    hasher: MinHasher,
+    source: _ArrowStream | SpilledCorpus,
+    column: str,
+    threshold: float,
+    bands: int,
+    rows: int,
+    verify: str = "signature",
+    keep: str = "first",
+    score_column: str | None = None,
+    scores: list[float] | None = None,
+    max_group: int = 64,
+    second_pass: _ArrowStream | SpilledCorpus | None = None,
+    progress: _Progress | None = None,
+) -> dict[str, Any]: ...
+def near_dedup_texts(
+    hasher: MinHasher,
+    texts: list[str],
+    threshold: float,
+    bands: int,
+    rows: int,
+    verify: str = "signature",
+    keep: str = "first",
+    scores: list[float] | None = None,
+    max_group: int = 64,
+) -> dict[str, Any]: ...
+def exact_dedup(
+    source: _ArrowStream | SpilledCorpus,
+    column: str,
+    lowercase: bool = True,
+    punctuation: bool = True,
+    digits: bool = False,
+    nfkc: bool = False,
+    progress: _Progress | None = None,
+) -> dict[str, Any]: ...

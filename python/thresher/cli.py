@@ -2,7 +2,8 @@
 
 ``thresher demo`` runs DSIR on the bundled demo corpus; ``thresher dsir`` selects
 documents of any corpus toward a target and writes them out; ``thresher sample``
-draws a uniform, weighted or stratified sample of rows.
+draws a uniform, weighted or stratified sample of rows; ``thresher dedup`` removes
+near-duplicate or exact duplicate documents.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     dsir.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
     dsir.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_sample(sub)
+    _add_dedup_parser(sub)
     return parser
 
 
@@ -145,6 +147,78 @@ def _run_sample(args: argparse.Namespace) -> str:
     return f"sampled {table.num_rows} rows{detail}\nwrote {args.out} in {elapsed:.1f} s"
 
 
+def _add_dedup_parser(sub: Any) -> None:
+    dedup = sub.add_parser(
+        "dedup",
+        help="remove near-duplicate (MinHash LSH) or exact duplicate documents",
+        description="Find duplicate documents (MinHash signatures, LSH candidates verified "
+        "against the threshold, union-find clusters) and write the kept documents, or "
+        "every document annotated with cluster_id, is_duplicate and similarity.",
+    )
+    dedup.add_argument("source", nargs="+", help="corpus: files, globs, directories")
+    dedup.add_argument("--out", required=True, help="output .parquet, .jsonl, .jsonl.zst")
+    dedup.add_argument("--threshold", type=float, default=0.8, help="Jaccard (default 0.8)")
+    dedup.add_argument("--num-perm", type=int, default=128)
+    dedup.add_argument("--ngram", type=int, default=5)
+    dedup.add_argument("--unit", choices=["word", "char"], default="word")
+    dedup.add_argument("--method", choices=["minhash", "exact"], default="minhash")
+    dedup.add_argument("--keep", choices=["first", "longest", "score"], default="first")
+    dedup.add_argument("--score-column", default=None, help="column for --keep score")
+    dedup.add_argument(
+        "--verify",
+        choices=["signature", "exact"],
+        default="exact",
+        help="confirm candidates by exact Jaccard (default; reads the corpus twice) or "
+        "by signature agreement",
+    )
+    dedup.add_argument("--bands", type=int, default=None)
+    dedup.add_argument("--rows", type=int, default=None)
+    dedup.add_argument("--scheme", choices=["thresher", "affine32", "legacy"], default="thresher")
+    dedup.add_argument("--seed", type=int, default=1)
+    dedup.add_argument("--no-lowercase", action="store_true")
+    dedup.add_argument("--keep-punctuation", action="store_true")
+    dedup.add_argument("--digits", action="store_true", help="map digits to 0")
+    dedup.add_argument("--nfkc", action="store_true", help="Unicode NFKC first (slow)")
+    dedup.add_argument(
+        "--annotate", action="store_true", help="write every row with the dedup columns"
+    )
+    dedup.add_argument("--text-column", default="text")
+    dedup.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
+    dedup.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _run_dedup(args: argparse.Namespace) -> str:
+    from thresher.dedup import dedup
+    from thresher.writers import write_table
+
+    _core.set_num_threads(args.threads)
+    started = time.perf_counter()
+    result = dedup(
+        args.source,
+        args.threshold,
+        args.num_perm,
+        args.ngram,
+        keep=args.keep,
+        score=args.score_column,
+        method=args.method,
+        verify=args.verify,
+        bands=args.bands,
+        rows=args.rows,
+        scheme=args.scheme,
+        seed=args.seed,
+        unit=args.unit,
+        lowercase=not args.no_lowercase,
+        punctuation=not args.keep_punctuation,
+        digits=args.digits,
+        nfkc=args.nfkc,
+        text_column=args.text_column,
+        output="annotate" if args.annotate else "keep",
+        quiet=args.quiet,
+    )
+    write_table(result.table, args.out)
+    return f"{result.summary}\nwrote {args.out} in {time.perf_counter() - started:.1f} s"
+
+
 def _targets(values: list[str]) -> dict[str, str]:
     if len(values) == 1 and "=" not in values[0]:
         return {"target": values[0]}
@@ -208,6 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(_run_dsir(args))
         elif args.command == "sample":
             print(_run_sample(args))
+        elif args.command == "dedup":
+            print(_run_dedup(args))
     except ThresherError as e:
         print(f"thresher: error: {e}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod chunk;
+pub mod dedup;
 pub mod dsir;
 pub mod error;
 pub mod features;

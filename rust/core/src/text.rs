@@ -7,6 +7,36 @@ use arrow_schema::DataType;
 
 use crate::{Error, Location, Result};
 
+/// The column `name` of `batch`, or [`Error::MissingField`] naming it.
+pub fn column_by_name<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+    first_row: u64,
+) -> Result<&'a arrow_array::ArrayRef> {
+    batch
+        .column_by_name(name)
+        .ok_or_else(|| Error::MissingField {
+            location: Location::Row { row: first_row },
+            field: name.to_string(),
+        })
+}
+
+/// Fail with [`Error::MissingField`] naming the first null row of `array` (column
+/// `name` of a batch whose first row is `first_row`), if any.
+pub fn reject_nulls(array: &dyn Array, name: &str, first_row: u64) -> Result<()> {
+    if let Some(nulls) = array.logical_nulls() {
+        if let Some(i) = (0..array.len()).find(|&i| nulls.is_null(i)) {
+            return Err(Error::MissingField {
+                location: Location::Row {
+                    row: first_row + i as u64,
+                },
+                field: name.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// A borrowed view of a string column: `string`, `large_string` or `string_view`.
 #[derive(Clone, Copy)]
 pub enum TextColumn<'a> {
@@ -38,12 +68,7 @@ impl<'a> TextColumn<'a> {
     /// hold no null. `first_row` is the global index of the batch's first row, used
     /// to name the row at fault.
     pub fn from_batch(batch: &'a RecordBatch, name: &str, first_row: u64) -> Result<Self> {
-        let array = batch
-            .column_by_name(name)
-            .ok_or_else(|| Error::MissingField {
-                location: Location::Row { row: first_row },
-                field: name.to_string(),
-            })?;
+        let array = column_by_name(batch, name, first_row)?;
         let column = Self::try_new(array.as_ref(), name).map_err(|e| match e {
             Error::FieldType {
                 field,
@@ -58,16 +83,7 @@ impl<'a> TextColumn<'a> {
             },
             other => other,
         })?;
-        if let Some(nulls) = array.logical_nulls() {
-            if let Some(i) = (0..array.len()).find(|&i| nulls.is_null(i)) {
-                return Err(Error::MissingField {
-                    location: Location::Row {
-                        row: first_row + i as u64,
-                    },
-                    field: name.to_string(),
-                });
-            }
-        }
+        reject_nulls(array.as_ref(), name, first_row)?;
         Ok(column)
     }
 

@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod dedup;
 mod detach;
 mod dsir;
 mod errors;
@@ -46,5 +47,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<input::SpilledCorpus>()?;
     io::register(m)?;
     sample::register(m)?;
+    dedup::register(m)?;
     Ok(())
 }

@@ -71,6 +71,12 @@ fn classify(c: char) -> Class {
     }
 }
 
+/// Whether `c` belongs to the Unicode `\w` class (the characters of word tokens).
+#[inline]
+pub fn is_word_char(c: char) -> bool {
+    classify(c) == Class::Word
+}
+
 /// Lowercase `text` into `out` (cleared first), as Python's `str.lower()` does.
 ///
 /// Runs of ASCII are lowered in place after one copy; other characters map one by

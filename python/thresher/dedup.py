@@ -1,0 +1,517 @@
+"""Deduplication: exact and near-duplicate (MinHash + LSH + verified clusters).
+
+:class:`MinHasher` computes MinHash signatures (thresher's fast scheme, or datasketch's
+``affine32`` and ``legacy`` schemes bit for bit); :func:`dedup` finds the duplicate
+documents of a corpus and returns it annotated (or only the kept rows) with a summary.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, NoReturn
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from thresher import _core
+from thresher.exceptions import invalid_parameter
+from thresher.progress import ProgressBar
+from thresher.sources import SourceLike, call_kernel, read
+
+__all__ = ["DedupSummary", "Deduplication", "MinHasher", "dedup", "optimal_param"]
+
+Scheme = Literal["thresher", "affine32", "legacy"]
+Unit = Literal["word", "char"]
+KeepPolicy = Literal["first", "longest", "score"]
+
+
+def _invalid(parameter: str, message: str) -> NoReturn:
+    raise invalid_parameter(parameter, message)
+
+
+def _texts_table(texts: Any) -> pa.Table:
+    """A one-column table ``text`` from a list of str, an Arrow array or chunked array,
+    or anything exporting ``__arrow_c_array__`` / ``__arrow_c_stream__``."""
+    if isinstance(texts, pa.Table):
+        return texts
+    if isinstance(texts, (pa.Array, pa.ChunkedArray)):
+        column = texts
+    elif isinstance(texts, (list, tuple)):
+        column = pa.array(texts, pa.large_string()) if texts else pa.array([], pa.string())
+    elif hasattr(texts, "__arrow_c_stream__") or hasattr(texts, "__arrow_c_array__"):
+        column = pa.chunked_array(texts) if hasattr(texts, "__arrow_c_stream__") else None
+        if column is None:
+            column = pa.array(texts)
+    else:
+        _invalid("texts", f"expected a list of str or an Arrow string array, got {type(texts)}")
+    if not (
+        pa.types.is_string(column.type)
+        or pa.types.is_large_string(column.type)
+        or pa.types.is_string_view(column.type)
+    ):
+        _invalid("texts", f"must be strings, got an array of {column.type}")
+    return pa.table({"text": column})
+
+
+class MinHasher:
+    """MinHash signatures of documents.
+
+    Parameters
+    ----------
+    num_perm
+        Permutations (signature length).
+    ngram
+        Units per shingle; a document shorter than that gives one shingle of all its
+        units.
+    scheme
+        ``"thresher"`` (default, fast): XXH3-64 shingle hashes combined from token
+        hashes, affine permutations ``a*x + b mod 2**32`` on 32-bit lanes (SIMD).
+        ``"affine32"``: datasketch >= 2.0's default, bit for bit. ``"legacy"``:
+        datasketch < 2.0, bit for bit. For both datasketch schemes, a shingle is fed to
+        datasketch as ``m.update(shingle.encode("utf8"))`` with the strings of
+        :meth:`shingles`, and ``MinHash(num_perm, seed=seed, scheme=...)``.
+    seed
+        Seed of the permutations (below 2**32 for the datasketch schemes).
+    unit
+        ``"word"`` n-grams (whitespace tokens of the normalised text) or ``"char"``
+        n-grams.
+    lowercase, punctuation, digits, nfkc
+        Normalisation before shingling: lowercase; characters neither word nor
+        space become spaces; numeric characters become ``0``; Unicode NFKC (slow).
+        Whitespace is always collapsed.
+
+    Examples
+    --------
+    >>> hasher = MinHasher(num_perm=64, ngram=2)
+    >>> sigs = hasher.signatures(["the cat sat on the mat", "the cat sat on a mat", "dogs"])
+    >>> sigs.shape, sigs.dtype
+    ((3, 64), dtype('uint32'))
+    >>> float((sigs[0] == sigs[1]).mean()) > 0.3, float((sigs[0] == sigs[2]).mean())
+    (True, 0.0)
+    >>> hasher.shingles("The cat, sat!")
+    ['the cat', 'cat sat']
+    """
+
+    def __init__(
+        self,
+        num_perm: int = 128,
+        ngram: int = 5,
+        *,
+        scheme: Scheme = "thresher",
+        seed: int = 1,
+        unit: Unit = "word",
+        lowercase: bool = True,
+        punctuation: bool = True,
+        digits: bool = False,
+        nfkc: bool = False,
+    ) -> None:
+        if not isinstance(num_perm, int) or not 1 <= num_perm <= 65536:
+            _invalid("num_perm", f"must be an integer from 1 to 65536, got {num_perm!r}")
+        if not isinstance(ngram, int) or not 1 <= ngram <= 64:
+            _invalid("ngram", f"must be an integer from 1 to 64, got {ngram!r}")
+        if not isinstance(seed, int) or not 0 <= seed < 2**64:
+            _invalid("seed", f"must be an integer in [0, 2**64), got {seed!r}")
+        self.ngram = ngram
+        self.unit = unit
+        self.normalization = {
+            "lowercase": lowercase,
+            "punctuation": punctuation,
+            "digits": digits,
+            "nfkc": nfkc,
+        }
+        self._core = _core.MinHasher(
+            num_perm, ngram, scheme, seed, unit, lowercase, punctuation, digits, nfkc
+        )
+
+    @property
+    def num_perm(self) -> int:
+        """Permutations per signature."""
+        return self._core.num_perm
+
+    @property
+    def scheme(self) -> str:
+        """The permutation scheme."""
+        return self._core.scheme
+
+    @property
+    def seed(self) -> int:
+        """The seed of the permutations."""
+        return self._core.seed
+
+    def shingles(self, text: str) -> list[str]:
+        """The shingles of ``text`` (in order, with repeats) as thresher hashes them."""
+        return self._core.shingles(text)
+
+    def signatures(self, texts: Any, *, quiet: bool = True) -> npt.NDArray[np.uint32]:
+        """Signatures of ``texts``: a ``(len(texts), num_perm)`` uint32 matrix.
+
+        ``texts`` is a list of str, a pyarrow ``Array``/``ChunkedArray`` of strings, or
+        any Arrow-exportable string column. The matrix owns the Rust buffer (no copy);
+        empty documents get ``2**32 - 1`` in every slot.
+        """
+        if isinstance(texts, list):
+            return self._core.signatures_of_list(texts)
+        table = _texts_table(texts)
+        bar = ProgressBar("minhash", quiet=quiet)
+        out = self._core.signatures(table, "text", bar)
+        bar.close()
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"MinHasher(num_perm={self.num_perm}, ngram={self.ngram}, scheme={self.scheme!r}, "
+            f"seed={self.seed}, unit={self.unit!r})"
+        )
+
+
+def optimal_param(
+    threshold: float, num_perm: int = 128, fp_weight: float = 0.5, fn_weight: float = 0.5
+) -> tuple[int, int]:
+    """LSH ``(bands, rows)`` for a Jaccard ``threshold``, as datasketch's ``MinHashLSH``
+    chooses them: the minimum of ``fp_weight * P(false positive) + fn_weight *
+    P(false negative)`` integrated over the S-curve.
+
+    Examples
+    --------
+    >>> optimal_param(0.8, 128)
+    (9, 13)
+    """
+    return _core.optimal_param(threshold, num_perm, fp_weight, fn_weight)
+
+
+@dataclass(frozen=True)
+class DedupSummary:
+    """Counts of a deduplication run."""
+
+    documents: int
+    clusters: int
+    duplicates: int
+    bytes: int
+    bytes_removed: int
+    candidate_pairs: int
+    verified_pairs: int
+    bands: int
+    rows: int
+
+    @property
+    def kept(self) -> int:
+        """Documents kept."""
+        return self.documents - self.duplicates
+
+    def __str__(self) -> str:
+        share = self.duplicates / self.documents if self.documents else 0.0
+        text = (
+            f"{self.documents:,} documents, {self.clusters:,} duplicate clusters, "
+            f"{self.duplicates:,} removed ({share:.2%}), {self.kept:,} kept; "
+            f"{self.bytes_removed / 1e6:,.1f} MB of {self.bytes / 1e6:,.1f} MB saved"
+        )
+        if self.bands:
+            text += (
+                f"; LSH {self.bands} bands x {self.rows} rows, "
+                f"{self.candidate_pairs:,} candidate pairs, {self.verified_pairs:,} verified"
+            )
+        return text
+
+
+class Deduplication:
+    """The outcome of :func:`dedup`.
+
+    Attributes
+    ----------
+    table
+        The corpus with ``cluster_id`` (smallest row index of the document's cluster),
+        ``is_duplicate`` and ``similarity`` (to the kept document of its cluster; null
+        for kept documents) columns, or only the kept rows (``output="keep"``). Built
+        on first access.
+    cluster_id, is_duplicate, similarity
+        The same as numpy arrays over every document (``similarity`` NaN where null).
+    summary
+        Counts: documents, clusters, duplicates removed, bytes saved.
+    """
+
+    def __init__(
+        self,
+        out: dict[str, Any],
+        table: Callable[[dict[str, Any]], pa.Table],
+    ) -> None:
+        self.cluster_id: npt.NDArray[np.uint64] = out["cluster_id"]
+        self.is_duplicate: npt.NDArray[np.bool_] = out["is_duplicate"]
+        self.similarity: npt.NDArray[np.float32] = out["similarity"]
+        self.summary = DedupSummary(**out["summary"])
+        self._out = out
+        self._build: Callable[[dict[str, Any]], pa.Table] | None = table
+        self._table: pa.Table | None = None
+
+    @property
+    def table(self) -> pa.Table:
+        """The annotated corpus or the kept rows (see the class documentation)."""
+        if self._table is None:
+            assert self._build is not None
+            self._table, self._build = self._build(self._out), None
+        return self._table
+
+    def __len__(self) -> int:
+        return len(self.is_duplicate)
+
+    @property
+    def removed(self) -> npt.NDArray[np.int64]:
+        """Row indices of the duplicates."""
+        return np.flatnonzero(self.is_duplicate)
+
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        """Write :attr:`table` to ``path`` (``.parquet``, ``.jsonl``, ``.jsonl.zst``...)."""
+        from thresher.writers import write_table
+
+        return write_table(self.table, path)
+
+    def __repr__(self) -> str:
+        return f"Deduplication({self.summary})"
+
+
+def dedup(
+    source: SourceLike | None = None,
+    threshold: float = 0.8,
+    num_perm: int = 128,
+    ngram: int = 5,
+    *,
+    keep: KeepPolicy = "first",
+    score: str | Sequence[float] | npt.NDArray[Any] | None = None,
+    method: Literal["minhash", "exact"] = "minhash",
+    verify: Literal["signature", "exact"] = "exact",
+    bands: int | None = None,
+    rows: int | None = None,
+    fp_weight: float = 0.05,
+    fn_weight: float = 0.95,
+    scheme: Scheme = "thresher",
+    seed: int = 1,
+    unit: Unit = "word",
+    lowercase: bool = True,
+    punctuation: bool = True,
+    digits: bool = False,
+    nfkc: bool = False,
+    text_column: str = "text",
+    output: Literal["annotate", "keep"] = "annotate",
+    quiet: bool = True,
+    texts: list[str] | None = None,
+) -> Deduplication:
+    """Find and remove duplicate documents.
+
+    ``method="minhash"`` (near-duplicates): MinHash signatures of the shingle sets,
+    LSH banding for candidate pairs, each candidate pair verified, union-find clusters
+    of the verified pairs. ``method="exact"``: documents whose normalised texts are
+    identical (128-bit hash, one streaming pass).
+
+    Parameters
+    ----------
+    source
+        The corpus: paths, globs, tables... (anything :func:`thresher.read` takes).
+    threshold
+        Jaccard similarity at which two documents are duplicates, in (0, 1).
+    num_perm, ngram, scheme, seed, unit, lowercase, punctuation, digits, nfkc
+        Signatures and shingling, as in :class:`MinHasher`.
+    keep
+        The document kept in each cluster: ``"first"`` (lowest row), ``"longest"``
+        (most bytes of text) or ``"score"`` (highest ``score``); ties go to the first.
+    score
+        With ``keep="score"``: a numeric column's name, or one value per document.
+    verify
+        How a candidate pair is confirmed: ``"exact"`` (default), its exact Jaccard
+        similarity over the two shingle-hash sets, computed for candidate documents
+        only in a second read of the corpus; ``"signature"``, the share of equal
+        signature slots (one read, but an estimate with standard deviation
+        ``sqrt(J(1-J)/num_perm)``, 0.035 at 0.8 and 128: pairs near the threshold
+        fall on either side).
+    bands, rows
+        LSH banding. By default chosen from the threshold as datasketch's
+        ``MinHashLSH`` does (:func:`optimal_param`), with weights ``fp_weight`` and
+        ``fn_weight`` that favour recall: candidates are verified, so a false
+        positive costs one comparison while a false negative is a duplicate kept.
+        At 0.8 and 128 permutations this gives 16 bands x 8 rows (a pair of Jaccard
+        0.8 becomes a candidate with probability 0.95; datasketch's default weights
+        of 0.5 give 9 x 13 and 0.40). ``bands`` alone needs ``num_perm`` divisible
+        by it.
+    text_column
+        The column holding the text.
+    output
+        ``"annotate"``: every row plus ``cluster_id``, ``is_duplicate``,
+        ``similarity``; ``"keep"``: only the kept rows, original columns.
+    quiet
+        No progress bar.
+    texts
+        Instead of ``source``: the documents as a list of ``str``, read in place
+        without a conversion to Arrow (the output table has one column ``text``).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> docs = ["the quick brown fox jumps over the lazy dog",
+    ...         "The quick brown fox jumps over the lazy dog!",
+    ...         "a completely different sentence about cats and their habits"]
+    >>> result = dedup(pa.table({"text": docs}), threshold=0.7, ngram=3)
+    >>> result.is_duplicate.tolist(), result.cluster_id.tolist()
+    ([False, True, False], [0, 0, 2])
+    >>> print(result.summary)  # doctest: +ELLIPSIS
+    3 documents, 1 duplicate clusters, 1 removed (33.33%), 2 kept; ...
+    """
+    if output not in ("annotate", "keep"):
+        _invalid("output", f"must be 'annotate' or 'keep', got {output!r}")
+    if method not in ("minhash", "exact"):
+        _invalid("method", f"must be 'minhash' or 'exact', got {method!r}")
+    if keep not in ("first", "longest", "score"):
+        _invalid("keep", f"must be 'first', 'longest' or 'score', got {keep!r}")
+    if (keep == "score") != (score is not None):
+        _invalid("score", "give a score (column name or values) exactly when keep='score'")
+    if (source is None) == (texts is None):
+        _invalid("source", "give exactly one of source and texts")
+    if texts is not None:
+        if not isinstance(texts, list):
+            _invalid("texts", f"must be a list of str, got {type(texts).__name__}")
+        if method == "exact":
+            return dedup(
+                pa.table({"text": texts}),
+                method="exact",
+                lowercase=lowercase,
+                punctuation=punctuation,
+                digits=digits,
+                nfkc=nfkc,
+                output=output,
+                quiet=quiet,
+            )
+        hasher, band_count, row_count, score_values = _near_setup(locals())
+        out = _core.near_dedup_texts(
+            hasher._core,
+            texts,
+            float(threshold),
+            band_count,
+            row_count,
+            verify,
+            keep,
+            score_values,
+        )
+        return Deduplication(out, lambda o: _annotate(pa.table({"text": texts}), o, output))
+    src = read(source, text_column=text_column)
+    if not src.reopenable:  # a one-shot stream: keep it, the output needs its rows
+        src = read(src.to_reader().read_all(), text_column=text_column)
+    bar = ProgressBar("dedup", src.total_bytes, quiet=quiet)
+    if method == "exact":
+        if keep != "first":
+            _invalid("keep", "exact deduplication keeps the first copy (keep='first')")
+        out = call_kernel(
+            src,
+            _core.exact_dedup,
+            src.stream(),
+            src.text_column,
+            lowercase,
+            punctuation,
+            digits,
+            nfkc,
+            bar,
+        )
+    else:
+        hasher, band_count, row_count, score_values = _near_setup(locals())
+        out = call_kernel(
+            src,
+            _core.near_dedup,
+            hasher._core,
+            src.stream(),
+            src.text_column,
+            float(threshold),
+            band_count,
+            row_count,
+            verify,
+            keep,
+            score if isinstance(score, str) else None,
+            score_values,
+            64,
+            src.stream() if verify == "exact" else None,
+            bar,
+        )
+    bar.close()
+    return Deduplication(out, lambda o: _annotate(src.to_reader(), o, output))
+
+
+def _near_setup(args: dict[str, Any]) -> tuple[MinHasher, int, int, list[float] | None]:
+    """The hasher, banding and score values of a near-duplicate run of :func:`dedup`."""
+    threshold, num_perm = args["threshold"], args["num_perm"]
+    if not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
+        _invalid("threshold", f"must be strictly between 0 and 1, got {threshold!r}")
+    hasher = MinHasher(
+        num_perm,
+        args["ngram"],
+        scheme=args["scheme"],
+        seed=args["seed"],
+        unit=args["unit"],
+        lowercase=args["lowercase"],
+        punctuation=args["punctuation"],
+        digits=args["digits"],
+        nfkc=args["nfkc"],
+    )
+    bands, rows = _banding(
+        threshold, num_perm, args["bands"], args["rows"], args["fp_weight"], args["fn_weight"]
+    )
+    score = args["score"]
+    values = None
+    if score is not None and not isinstance(score, str):
+        values = np.asarray(score, dtype=np.float64).tolist()
+    return hasher, bands, rows, values
+
+
+def _banding(
+    threshold: float,
+    num_perm: int,
+    bands: int | None,
+    rows: int | None,
+    fp_weight: float,
+    fn_weight: float,
+) -> tuple[int, int]:
+    if bands is None and rows is None:
+        return optimal_param(threshold, num_perm, fp_weight, fn_weight)
+    if bands is not None and (not isinstance(bands, int) or bands < 1):
+        _invalid("bands", f"must be a positive integer, got {bands!r}")
+    if rows is not None and (not isinstance(rows, int) or rows < 1):
+        _invalid("rows", f"must be a positive integer, got {rows!r}")
+    if rows is None:
+        assert bands is not None
+        if num_perm % bands:
+            _invalid("bands", f"num_perm = {num_perm} must be a multiple of bands = {bands}")
+        return bands, num_perm // bands
+    if bands is None:
+        if num_perm % rows:
+            _invalid("rows", f"num_perm = {num_perm} must be a multiple of rows = {rows}")
+        return num_perm // rows, rows
+    if bands * rows > num_perm:
+        _invalid("bands", f"bands x rows = {bands} x {rows} exceeds num_perm = {num_perm}")
+    return bands, rows
+
+
+def _annotate(rows: pa.Table | pa.RecordBatchReader, out: dict[str, Any], output: str) -> pa.Table:
+    """The corpus read again, annotated or filtered batch by batch."""
+    cluster = pa.array(out["cluster_id"].astype(np.int64))
+    duplicate = pa.array(out["is_duplicate"])
+    similarity = pa.array(out["similarity"], mask=np.isnan(out["similarity"]))
+    reader = rows.to_reader() if isinstance(rows, pa.Table) else rows
+    batches = []
+    offset = 0
+    for batch in reader:
+        n = batch.num_rows
+        if output == "annotate":
+            arrays = [*batch.columns, cluster[offset : offset + n]]
+            arrays += [duplicate[offset : offset + n], similarity[offset : offset + n]]
+            names = [*batch.schema.names, "cluster_id", "is_duplicate", "similarity"]
+            batches.append(pa.RecordBatch.from_arrays(arrays, names=names))
+        else:
+            keep_mask = pa.compute.invert(duplicate[offset : offset + n])
+            batches.append(batch.filter(keep_mask))
+        offset += n
+    if batches:
+        return pa.Table.from_batches(batches)
+    schema = reader.schema
+    if output == "annotate":
+        schema = schema.append(pa.field("cluster_id", pa.int64()))
+        schema = schema.append(pa.field("is_duplicate", pa.bool_()))
+        schema = schema.append(pa.field("similarity", pa.float32()))
+    return schema.empty_table()

@@ -1,0 +1,121 @@
+//! Signatures of a whole stream: one `u32` row of `num_perm` slots per document,
+//! computed batch by batch, documents in parallel (each is independent, so the result
+//! does not depend on the thread count or on batching).
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float64Type;
+use arrow_array::RecordBatch;
+use arrow_schema::DataType;
+use rayon::prelude::*;
+
+use super::minhash::{MinHasher, SignatureScratch};
+use crate::stream::{for_each_text_batch, BatchStream, Progress};
+use crate::text::{column_by_name, reject_nulls};
+use crate::{Error, Location, Result};
+
+/// The signatures of a corpus and what the keep policies need.
+#[derive(Default)]
+pub struct CorpusSignatures {
+    /// Row-major `documents x num_perm` signatures.
+    pub signatures: Vec<u32>,
+    /// Bytes of text of each document.
+    pub lengths: Vec<u64>,
+    /// Whether each document has at least one shingle.
+    pub non_empty: Vec<bool>,
+    /// Values of the score column, if one was asked for.
+    pub scores: Vec<f64>,
+}
+
+impl CorpusSignatures {
+    /// Number of documents.
+    pub fn documents(&self) -> usize {
+        self.lengths.len()
+    }
+}
+
+/// Read the numeric column `name` of `batch` as f64 (nulls are an error naming the row).
+pub fn score_values(batch: &RecordBatch, name: &str, first_row: u64) -> Result<Vec<f64>> {
+    let array = column_by_name(batch, name, first_row)?;
+    reject_nulls(array.as_ref(), name, first_row)?;
+    if !array.data_type().is_numeric() {
+        return Err(Error::FieldType {
+            location: Location::Row { row: first_row },
+            field: name.to_string(),
+            expected: "a numeric column (float or integer)".into(),
+            found: array.data_type().to_string(),
+        });
+    }
+    let values = arrow_cast::cast(array, &DataType::Float64)?;
+    let values = values.as_primitive::<Float64Type>().values().to_vec();
+    if let Some(i) = values.iter().position(|v| v.is_nan()) {
+        return Err(Error::invalid(
+            "score",
+            format!("row {}: score is NaN", first_row + i as u64),
+        ));
+    }
+    Ok(values)
+}
+
+/// Signatures of every document of `stream` (column `column`); with `score_column`,
+/// also that column's values.
+pub fn signatures_of_stream(
+    hasher: &MinHasher,
+    stream: BatchStream,
+    column: &str,
+    score_column: Option<&str>,
+    progress: &dyn Progress,
+) -> Result<CorpusSignatures> {
+    let k = hasher.num_perm();
+    let mut out = CorpusSignatures::default();
+    for_each_text_batch(stream, column, progress, |batch, text, first_row| {
+        let rows = text.len();
+        if let Some(name) = score_column {
+            out.scores.extend(score_values(batch, name, first_row)?);
+        }
+        let start = out.signatures.len();
+        out.signatures.resize(start + rows * k, 0);
+        let texts: Vec<&str> = (0..rows).map(|i| text.value(i)).collect();
+        sign_into(
+            hasher,
+            &texts,
+            &mut out.signatures[start..],
+            &mut out.non_empty,
+        );
+        out.lengths.extend(texts.iter().map(|t| t.len() as u64));
+        Ok(true)
+    })?;
+    Ok(out)
+}
+
+/// Sign `texts` into `signatures` (`texts.len() * num_perm` slots), in parallel, and
+/// append whether each has a shingle to `non_empty`.
+fn sign_into(
+    hasher: &MinHasher,
+    texts: &[&str],
+    signatures: &mut [u32],
+    non_empty: &mut Vec<bool>,
+) {
+    let mut shingles = vec![0usize; texts.len()];
+    signatures
+        .par_chunks_mut(hasher.num_perm())
+        .zip(shingles.par_iter_mut())
+        .zip(texts.par_iter())
+        .for_each_init(
+            SignatureScratch::default,
+            |scratch, ((sig, count), text)| {
+                *count = hasher.signature_into(text, scratch, sig);
+            },
+        );
+    non_empty.extend(shingles.iter().map(|&c| c > 0));
+}
+
+/// Signatures of documents held in memory.
+pub fn signatures_of_texts(hasher: &MinHasher, texts: &[&str]) -> CorpusSignatures {
+    let mut out = CorpusSignatures {
+        signatures: vec![0; texts.len() * hasher.num_perm()],
+        ..Default::default()
+    };
+    sign_into(hasher, texts, &mut out.signatures, &mut out.non_empty);
+    out.lengths = texts.iter().map(|t| t.len() as u64).collect();
+    out
+}

@@ -1,0 +1,350 @@
+//! Bindings of `thresher_core::dedup`: conversion in, one call to core, conversion out.
+
+use numpy::{PyArray1, PyArray2, PyArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+use thresher_core::dedup::exact::exact_duplicates;
+use thresher_core::dedup::signatures::{signatures_of_stream, signatures_of_texts};
+use thresher_core::dedup::{
+    near_duplicates, near_duplicates_of_texts, optimal_param as core_optimal_param, Annotations,
+    Keep, LshParams, MinHasher, NearOptions, Normalization, Scheme, Shingling, Unit, Verify,
+};
+
+use crate::detach::run;
+use crate::errors::{invalid, CoreError};
+use crate::input::{into_stream, Corpus};
+
+fn normalization(lowercase: bool, punctuation: bool, digits: bool, nfkc: bool) -> Normalization {
+    Normalization {
+        lowercase,
+        punctuation,
+        digits,
+        nfkc,
+    }
+}
+
+/// MinHash parameters: scheme, permutations, seed and shingling (immutable).
+#[pyclass(module = "thresher._core", name = "MinHasher", frozen)]
+pub struct PyMinHasher {
+    inner: MinHasher,
+}
+
+#[pymethods]
+impl PyMinHasher {
+    #[new]
+    #[pyo3(signature = (num_perm=128, ngram=5, scheme="thresher", seed=1, unit="word", lowercase=true, punctuation=true, digits=false, nfkc=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        num_perm: usize,
+        ngram: usize,
+        scheme: &str,
+        seed: u64,
+        unit: &str,
+        lowercase: bool,
+        punctuation: bool,
+        digits: bool,
+        nfkc: bool,
+    ) -> PyResult<Self> {
+        let unit = match unit {
+            "word" => Unit::Word,
+            "char" => Unit::Char,
+            other => {
+                return Err(invalid(
+                    "unit",
+                    format!("must be 'word' or 'char', got {other:?}"),
+                ))
+            }
+        };
+        let shingling = Shingling {
+            unit,
+            n: ngram,
+            normalization: normalization(lowercase, punctuation, digits, nfkc),
+        };
+        let scheme = Scheme::from_name(scheme).map_err(CoreError::from)?;
+        let inner = MinHasher::new(scheme, num_perm, seed, shingling).map_err(CoreError::from)?;
+        Ok(PyMinHasher { inner })
+    }
+
+    /// Permutations per signature.
+    #[getter]
+    fn num_perm(&self) -> usize {
+        self.inner.num_perm()
+    }
+
+    /// The scheme's name.
+    #[getter]
+    fn scheme(&self) -> &'static str {
+        self.inner.scheme().name()
+    }
+
+    /// The seed.
+    #[getter]
+    fn seed(&self) -> u64 {
+        self.inner.seed()
+    }
+
+    /// The shingles of `text`, as strings.
+    fn shingles(&self, text: &str) -> Vec<String> {
+        self.inner.shingling().shingles(text)
+    }
+
+    /// Signatures of a Python list of str, read in place (no Arrow conversion).
+    fn signatures_of_list<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyList>,
+    ) -> PyResult<Bound<'py, PyArray2<u32>>> {
+        let items = string_items(texts)?;
+        let strs = borrowed_texts(&items)?;
+        let hasher = &self.inner;
+        let corpus = run(py, None, |_| Ok(signatures_of_texts(hasher, &strs)))?;
+        PyArray1::from_vec(py, corpus.signatures).reshape([strs.len(), hasher.num_perm()])
+    }
+
+    /// Signatures of every document of a stream: a `(documents, num_perm)` uint32
+    /// array that owns the Rust buffer (no copy).
+    #[pyo3(signature = (source, column, progress=None))]
+    fn signatures<'py>(
+        &self,
+        py: Python<'py>,
+        source: Corpus,
+        column: &str,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyArray2<u32>>> {
+        let stream = into_stream(py, source)?;
+        let hasher = &self.inner;
+        let corpus = run(py, progress.as_ref(), |p| {
+            signatures_of_stream(hasher, stream, column, None, p)
+        })?;
+        let rows = corpus.documents();
+        PyArray1::from_vec(py, corpus.signatures).reshape([rows, hasher.num_perm()])
+    }
+}
+
+/// `(bands, rows)` minimising the weighted false positive and negative probabilities.
+#[pyfunction]
+#[pyo3(signature = (threshold, num_perm, fp_weight=0.5, fn_weight=0.5))]
+pub fn optimal_param(
+    threshold: f64,
+    num_perm: usize,
+    fp_weight: f64,
+    fn_weight: f64,
+) -> PyResult<(usize, usize)> {
+    let p =
+        core_optimal_param(threshold, num_perm, fp_weight, fn_weight).map_err(CoreError::from)?;
+    Ok((p.bands, p.rows))
+}
+
+fn annotations_dict<'py>(py: Python<'py>, a: Annotations) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    out.set_item("cluster_id", PyArray1::from_vec(py, a.cluster_id))?;
+    out.set_item("is_duplicate", PyArray1::from_vec(py, a.is_duplicate))?;
+    out.set_item("similarity", PyArray1::from_vec(py, a.similarity))?;
+    let s = a.summary;
+    let summary = PyDict::new(py);
+    summary.set_item("documents", s.documents)?;
+    summary.set_item("clusters", s.clusters)?;
+    summary.set_item("duplicates", s.duplicates)?;
+    summary.set_item("bytes", s.bytes)?;
+    summary.set_item("bytes_removed", s.bytes_removed)?;
+    summary.set_item("candidate_pairs", s.candidate_pairs)?;
+    summary.set_item("verified_pairs", s.verified_pairs)?;
+    summary.set_item("bands", s.bands)?;
+    summary.set_item("rows", s.rows)?;
+    out.set_item("summary", summary)?;
+    Ok(out)
+}
+
+/// Near-duplicates of a corpus; returns a dict of per-document arrays and a summary.
+#[pyfunction]
+#[pyo3(signature = (hasher, source, column, threshold, bands, rows, verify="signature", keep="first", score_column=None, scores=None, max_group=64, second_pass=None, progress=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn near_dedup<'py>(
+    py: Python<'py>,
+    hasher: &PyMinHasher,
+    source: Corpus,
+    column: &str,
+    threshold: f64,
+    bands: usize,
+    rows: usize,
+    verify: &str,
+    keep: &str,
+    score_column: Option<String>,
+    scores: Option<Vec<f64>>,
+    max_group: usize,
+    second_pass: Option<Corpus>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let options = near_options(
+        hasher,
+        threshold,
+        bands,
+        rows,
+        verify,
+        keep,
+        score_column,
+        scores,
+        max_group,
+    )?;
+    let stream = into_stream(py, source)?;
+    let second = match second_pass {
+        Some(corpus) => Some(into_stream(py, corpus)?),
+        None => None,
+    };
+    let annotations = run(py, progress.as_ref(), |p| {
+        near_duplicates(stream, second, column, &options, p)
+    })?;
+    annotations_dict(py, annotations)
+}
+
+/// The strings of a Python list, borrowed (no copy for ASCII; Python caches the UTF-8
+/// of other strings). `items` keeps them alive while the GIL is released.
+fn borrowed_texts<'a, 'py>(items: &'a [Bound<'py, PyString>]) -> PyResult<Vec<&'a str>> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(row, s)| {
+            s.to_str().map_err(|e| {
+                CoreError(thresher_core::Error::Parse {
+                    location: thresher_core::Location::Row { row: row as u64 },
+                    message: format!("text is not valid Unicode: {e}"),
+                })
+                .into()
+            })
+        })
+        .collect()
+}
+
+/// The items of `texts`, which must all be `str` (a None or another type names its row).
+fn string_items<'py>(texts: &Bound<'py, PyList>) -> PyResult<Vec<Bound<'py, PyString>>> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(row, item)| {
+            let location = thresher_core::Location::Row { row: row as u64 };
+            if item.is_none() {
+                return Err(CoreError(thresher_core::Error::MissingField {
+                    location,
+                    field: "text".into(),
+                })
+                .into());
+            }
+            item.cast_into::<PyString>().map_err(|e| {
+                CoreError(thresher_core::Error::FieldType {
+                    location,
+                    field: "text".into(),
+                    expected: "str".into(),
+                    found: e.into_inner().get_type().to_string(),
+                })
+                .into()
+            })
+        })
+        .collect()
+}
+
+/// Near-duplicates among a Python list of str, read in place (no Arrow conversion).
+#[pyfunction]
+#[pyo3(signature = (hasher, texts, threshold, bands, rows, verify="signature", keep="first", scores=None, max_group=64))]
+#[allow(clippy::too_many_arguments)]
+pub fn near_dedup_texts<'py>(
+    py: Python<'py>,
+    hasher: &PyMinHasher,
+    texts: &Bound<'py, PyList>,
+    threshold: f64,
+    bands: usize,
+    rows: usize,
+    verify: &str,
+    keep: &str,
+    scores: Option<Vec<f64>>,
+    max_group: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let options = near_options(
+        hasher, threshold, bands, rows, verify, keep, None, scores, max_group,
+    )?;
+    let items = string_items(texts)?;
+    let strs = borrowed_texts(&items)?;
+    let annotations = run(py, None, |_| near_duplicates_of_texts(&strs, &options))?;
+    annotations_dict(py, annotations)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn near_options(
+    hasher: &PyMinHasher,
+    threshold: f64,
+    bands: usize,
+    rows: usize,
+    verify: &str,
+    keep: &str,
+    score_column: Option<String>,
+    scores: Option<Vec<f64>>,
+    max_group: usize,
+) -> PyResult<NearOptions> {
+    let verify = match verify {
+        "signature" => Verify::Signature,
+        "exact" => Verify::Exact,
+        other => {
+            return Err(invalid(
+                "verify",
+                format!("must be 'signature' or 'exact', got {other:?}"),
+            ))
+        }
+    };
+    let keep = match (keep, score_column, scores) {
+        ("first", _, _) => Keep::First,
+        ("longest", _, _) => Keep::Longest,
+        ("score", Some(name), None) => Keep::ScoreColumn(name),
+        ("score", None, Some(values)) => Keep::Scores(values),
+        ("score", _, _) => {
+            return Err(invalid(
+                "score",
+                "keep='score' needs exactly one of a score column or score values",
+            ))
+        }
+        (other, _, _) => {
+            return Err(invalid(
+                "keep",
+                format!("must be 'first', 'longest' or 'score', got {other:?}"),
+            ))
+        }
+    };
+    Ok(NearOptions {
+        hasher: hasher.inner.clone(),
+        threshold,
+        lsh: LshParams { bands, rows },
+        verify,
+        keep,
+        max_group: max_group.max(2),
+    })
+}
+
+/// Exact duplicates of a corpus (after normalisation); same result shape as `near_dedup`.
+#[pyfunction]
+#[pyo3(signature = (source, column, lowercase=true, punctuation=true, digits=false, nfkc=false, progress=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn exact_dedup<'py>(
+    py: Python<'py>,
+    source: Corpus,
+    column: &str,
+    lowercase: bool,
+    punctuation: bool,
+    digits: bool,
+    nfkc: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let norm = normalization(lowercase, punctuation, digits, nfkc);
+    let stream = into_stream(py, source)?;
+    let annotations = run(py, progress.as_ref(), |p| {
+        exact_duplicates(stream, column, &norm, p)
+    })?;
+    annotations_dict(py, annotations)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyMinHasher>()?;
+    m.add_function(wrap_pyfunction!(optimal_param, m)?)?;
+    m.add_function(wrap_pyfunction!(near_dedup, m)?)?;
+    m.add_function(wrap_pyfunction!(near_dedup_texts, m)?)?;
+    m.add_function(wrap_pyfunction!(exact_dedup, m)?)?;
+    Ok(())
+}
