@@ -5,6 +5,8 @@
 #![deny(missing_docs)]
 
 pub mod chunk;
+pub mod cluster;
+pub mod diversity;
 pub mod dsir;
 pub mod error;
 pub mod features;
