@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod cluster;
 mod detach;
 mod dsir;
 mod errors;
@@ -44,5 +45,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dsir::PyDsirModel>()?;
     m.add_class::<input::SpilledCorpus>()?;
     io::register(m)?;
+    cluster::register(m)?;
     Ok(())
 }
