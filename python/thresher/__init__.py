@@ -16,20 +16,26 @@ PostgreSQL target (1.4% of the raw corpus is PostgreSQL documentation):
 (100, True)
 """
 
-from thresher import exceptions
+from thresher import cluster, exceptions, select
 from thresher._core import __version__, get_num_threads, set_num_threads
+from thresher.cluster import KMeans
 from thresher.dsir import DSIR, Selection
+from thresher.gme import GME
 from thresher.sources import Source, read
 from thresher.writers import write_table
 
 __all__ = [
     "DSIR",
+    "GME",
+    "KMeans",
     "Selection",
     "Source",
     "__version__",
+    "cluster",
     "exceptions",
     "get_num_threads",
     "read",
+    "select",
     "set_num_threads",
     "write_table",
 ]

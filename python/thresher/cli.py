@@ -1,7 +1,8 @@
 """The ``thresher`` command line.
 
 ``thresher demo`` runs DSIR on the bundled demo corpus; ``thresher dsir`` selects
-documents of any corpus toward a target and writes them out.
+documents of any corpus toward a target and writes them out; ``thresher cluster`` and
+``thresher gme`` cluster embeddings and rank items by diversity (:mod:`cli_diversity`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from thresher import _core
+from thresher import _core, cli_diversity
 from thresher.dsir import DSIR
 from thresher.exceptions import InvalidParameterError, ThresherError
 
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     dsir.add_argument("--cache-dir", default=None, help="where the decoded copy goes")
     dsir.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
     dsir.add_argument("--quiet", action="store_true", help="no progress bars")
+    cli_diversity.add_parsers(sub)
     return parser
 
 
@@ -135,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(run_demo(k=args.k, seed=args.seed, quiet=args.quiet))
         elif args.command == "dsir":
             print(_run_dsir(args))
+        else:
+            print(cli_diversity.run(args))
     except ThresherError as e:
         print(f"thresher: error: {e}", file=sys.stderr)
         return 2
