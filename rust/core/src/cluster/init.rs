@@ -164,20 +164,21 @@ fn distances_to(
     let shared = SharedSlice::new(out);
     for_each_distance_block(x, norms, cand, t, metric, |start, tile| {
         // SAFETY: blocks cover disjoint row ranges, so writes never overlap.
-        unsafe { shared.write(start * t, tile) };
+        unsafe { shared.range(start * t, tile.len()) }.copy_from_slice(tile);
     });
 }
 
 /// A mutable slice written by disjoint ranges from several threads.
-struct SharedSlice {
-    ptr: *mut f32,
+struct SharedSlice<T> {
+    ptr: *mut T,
     len: usize,
 }
 
-unsafe impl Sync for SharedSlice {}
+// SAFETY: callers of `range` promise disjoint ranges, so no element is shared.
+unsafe impl<T: Send> Sync for SharedSlice<T> {}
 
-impl SharedSlice {
-    fn new(out: &mut [f32]) -> Self {
+impl<T> SharedSlice<T> {
+    fn new(out: &mut [T]) -> Self {
         SharedSlice {
             ptr: out.as_mut_ptr(),
             len: out.len(),
@@ -185,10 +186,11 @@ impl SharedSlice {
     }
 
     /// # Safety
-    /// Concurrent calls must write disjoint ranges.
-    unsafe fn write(&self, at: usize, values: &[f32]) {
-        assert!(at + values.len() <= self.len);
-        std::ptr::copy_nonoverlapping(values.as_ptr(), self.ptr.add(at), values.len());
+    /// Ranges borrowed at the same time must be disjoint.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn range(&self, at: usize, len: usize) -> &mut [T] {
+        assert!(at + len <= self.len);
+        std::slice::from_raw_parts_mut(self.ptr.add(at), len)
     }
 }
 
@@ -196,7 +198,8 @@ impl SharedSlice {
 /// probability `min(1, l * D(x) / potential)` (`l = 2k`), then weighted k-means++
 /// (with `trials` local trials) on the candidates, each weighted by the number of
 /// points nearest to it. About `2 * rounds` Lloyd iterations of distance work, all of it
-/// wide matrix products.
+/// wide matrix products, and `rounds` passes over the data instead of k-means++'s `k`
+/// (what matters for large `n x k` that does not fit in cache).
 pub fn kmeans_parallel(
     x: &Matrix,
     k: usize,
@@ -237,20 +240,29 @@ pub fn kmeans_parallel(
         let t = new.len();
         let base = chosen.len() as u32;
         let cand = x.gather(&new);
-        let mut dist = vec![0f32; n * t];
-        distances_to(x, &norms, &cand, t, metric, &mut dist);
-        closest
-            .par_iter_mut()
-            .zip(nearest.par_iter_mut())
-            .zip(dist.par_chunks(t))
-            .for_each(|((c, near), dists)| {
+        // Lower each row's distance block by block: memory O(block x t), not O(n x t).
+        let (shared_closest, shared_nearest) = (
+            SharedSlice::new(&mut closest),
+            SharedSlice::new(&mut nearest),
+        );
+        for_each_distance_block(x, &norms, &cand, t, metric, |start, tile| {
+            let rows = tile.len() / t;
+            // SAFETY: blocks cover disjoint row ranges.
+            let (c, near) = unsafe {
+                (
+                    shared_closest.range(start, rows),
+                    shared_nearest.range(start, rows),
+                )
+            };
+            for (r, dists) in tile.chunks_exact(t).enumerate() {
                 for (j, &v) in dists.iter().enumerate() {
-                    if v < *c {
-                        *c = v;
-                        *near = base + j as u32;
+                    if v < c[r] {
+                        c[r] = v;
+                        near[r] = base + j as u32;
                     }
                 }
-            });
+            }
+        });
         chosen.extend(new);
     }
     if chosen.len() <= k {

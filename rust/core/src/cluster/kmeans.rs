@@ -171,7 +171,9 @@ pub fn initial_centroids(x: &Matrix, options: &KMeansOptions) -> Vec<f32> {
             trials.unwrap_or_else(|| init::default_trials(k)),
             options.metric,
             options.seed,
-            5,
+            // Two rounds, as Spark MLlib's default: ~4 Lloyd iterations of work, and
+            // Lloyd then makes up the small loss against five rounds.
+            2,
         ),
         Init::Given(c) => c.clone(),
     };
