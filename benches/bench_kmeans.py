@@ -24,6 +24,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+
+# Before numpy, faiss or scikit-learn load an OpenMP runtime: idle OpenMP threads must
+# sleep, not spin, or each library's pool slows the next one's runs on 2 shared cores.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -205,7 +209,21 @@ def main() -> None:
     tools = [t for t in TOOLS if t not in args.skip and available(modules[TOOLS[t][0]])]
     missing = [t for t in TOOLS if t not in args.skip and t not in tools]
 
-    sections = []
+    info = common.machine_info(PACKAGES, load_at_start)
+    if missing:
+        info["notes"].append(f"not run (not installed): {', '.join(missing)}")
+    info["notes"].append(
+        f"{args.threads} threads for every tool; {ITERATIONS} iterations; medians of "
+        f"{args.repeat} runs ({args.slow_repeat} for scikit-learn); OMP_WAIT_POLICY=PASSIVE"
+    )
+    sections: list[str] = []
+
+    def publish() -> None:
+        info["load"] = f"{load_at_start} at the start, {common.load_average()} at the end"
+        text = "# k-means benchmark\n\n" + common.machine_markdown(info) + "\n"
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n".join(sections))
+
     for name in args.datasets:
         x = dataset(name)
         for k in args.ks:
@@ -224,18 +242,8 @@ def main() -> None:
                 )
             sections.append(report(name, x.shape, k, rows))
             print(sections[-1], flush=True)
+            publish()
         del x
-
-    info = common.machine_info(PACKAGES, load_at_start)
-    if missing:
-        info["notes"].append(f"not run (not installed): {', '.join(missing)}")
-    info["notes"].append(
-        f"{args.threads} threads for every tool; {ITERATIONS} iterations; medians of "
-        f"{args.repeat} runs ({args.slow_repeat} for scikit-learn)"
-    )
-    text = "# k-means benchmark\n\n" + common.machine_markdown(info) + "\n" + "\n".join(sections)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
     print(f"wrote {args.out}")
 
 
