@@ -17,27 +17,33 @@ PostgreSQL target (1.4% of the raw corpus is PostgreSQL documentation):
 (100, True)
 """
 
-from thresher import exceptions, sample
+from thresher import cluster, exceptions, sample, select
 from thresher._core import __version__, get_num_threads, set_num_threads
+from thresher.cluster import KMeans
 from thresher.dedup import Deduplication, DedupSummary, MinHasher, dedup, optimal_param
 from thresher.dsir import DSIR, Selection
+from thresher.gme import GME
 from thresher.sources import Source, read
 from thresher.writers import write_table
 
 __all__ = [
     "DSIR",
+    "GME",
     "DedupSummary",
     "Deduplication",
+    "KMeans",
     "MinHasher",
     "Selection",
     "Source",
     "__version__",
+    "cluster",
     "dedup",
     "exceptions",
     "get_num_threads",
     "optimal_param",
     "read",
     "sample",
+    "select",
     "set_num_threads",
     "write_table",
 ]

@@ -212,3 +212,73 @@ def exact_dedup(
     nfkc: bool = False,
     progress: _Progress | None = None,
 ) -> dict[str, Any]: ...
+
+# ---------------------------------------------------------------- clustering, diversity
+_Dense = npt.NDArray[np.float32] | npt.NDArray[np.float16]
+
+def kmeans_fit(
+    x: _Dense,
+    k: int,
+    metric: str = "euclidean",
+    max_iter: int = 20,
+    tol: float = 1e-4,
+    seed: int = 0,
+    init: str = "k-means++",
+    init_centroids: npt.NDArray[np.float32] | None = None,
+    n_local_trials: int | None = None,
+    max_points_per_centroid: int | None = None,
+    batch_size: int | None = None,
+    progress: _Progress | None = None,
+) -> dict[str, Any]: ...
+def kmeans_assign(
+    x: _Dense, centroids: npt.NDArray[np.float32], metric: str = "euclidean"
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float32], float]: ...
+def hierarchical_kmeans(
+    x: _Dense,
+    levels: list[int],
+    metric: str = "euclidean",
+    max_iter: int = 20,
+    tol: float = 1e-4,
+    seed: int = 0,
+    init: str = "k-means++",
+    n_local_trials: int | None = None,
+    max_points_per_centroid: int | None = None,
+    progress: _Progress | None = None,
+) -> list[dict[str, Any]]: ...
+def balanced_tree_sample(
+    parents: list[npt.NDArray[np.uint32]], budget: int, seed: int
+) -> npt.NDArray[np.uint64]: ...
+def balanced_select(
+    labels: npt.NDArray[np.uint32],
+    budget: int,
+    scores: npt.NDArray[np.float64] | None = None,
+    allocation: str = "uniform",
+    weights: list[float] | None = None,
+    seed: int = 0,
+) -> npt.NDArray[np.uint64]: ...
+def k_center_greedy(
+    x: _Dense,
+    k: int,
+    metric: str = "euclidean",
+    seed: int = 0,
+    initial: list[int] | None = None,
+    progress: _Progress | None = None,
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float64]]: ...
+def semantic_dedup(
+    x: _Dense,
+    labels: npt.NDArray[np.uint32],
+    threshold: float,
+    scores: npt.NDArray[np.float64] | None = None,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], npt.NDArray[np.float32]]: ...
+def gme_rank(
+    items: npt.NDArray[np.uint32],
+    n_items: int,
+    columns: list[npt.NDArray[np.uint32]],
+    n_values: list[int],
+    selector: str = "dutopia",
+    binarised: bool = False,
+    n: int = 1,
+    approx: int | None = None,
+    seed: int = 0,
+    progress: _Progress | None = None,
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...

@@ -3,7 +3,8 @@
 ``thresher demo`` runs DSIR on the bundled demo corpus; ``thresher dsir`` selects
 documents of any corpus toward a target and writes them out; ``thresher sample``
 draws a uniform, weighted or stratified sample of rows; ``thresher dedup`` removes
-near-duplicate or exact duplicate documents.
+near-duplicate or exact duplicate documents; ``thresher cluster`` and ``thresher gme``
+cluster embeddings and rank items by diversity (:mod:`cli_diversity`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import pyarrow.compute as pc
 
-from thresher import _core
+from thresher import _core, cli_diversity
 from thresher.dsir import DSIR
 from thresher.exceptions import InvalidParameterError, ThresherError
 
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     dsir.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_sample(sub)
     _add_dedup_parser(sub)
+    cli_diversity.add_parsers(sub)
     return parser
 
 
@@ -284,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(_run_sample(args))
         elif args.command == "dedup":
             print(_run_dedup(args))
+        else:
+            print(cli_diversity.run(args))
     except ThresherError as e:
         print(f"thresher: error: {e}", file=sys.stderr)
         return 2

@@ -5,7 +5,9 @@
 #![deny(missing_docs)]
 
 pub mod chunk;
+pub mod cluster;
 pub mod dedup;
+pub mod diversity;
 pub mod dsir;
 pub mod error;
 pub mod features;

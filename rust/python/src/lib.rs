@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod cluster;
 mod dedup;
 mod detach;
 mod dsir;
@@ -48,5 +49,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     io::register(m)?;
     sample::register(m)?;
     dedup::register(m)?;
+    cluster::register(m)?;
     Ok(())
 }

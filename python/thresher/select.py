@@ -1,0 +1,222 @@
+"""Diverse subsets of embedded data: cluster-then-quota selection, k-center greedy
+coresets and semantic near-duplicate removal within clusters (SemDeDup).
+
+Examples
+--------
+Take 4 rows spread evenly over 2 clusters, the best-scored of each:
+
+>>> import numpy as np
+>>> from thresher import select
+>>> select.balanced([0, 0, 0, 1, 1, 1], 4, scores=[0.1, 0.9, 0.5, 0.3, 0.2, 0.8]).tolist()
+[1, 2, 3, 5]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from thresher import _core
+from thresher.cluster import Metric, as_labels, as_matrix
+from thresher.exceptions import invalid_parameter
+
+__all__ = ["Centers", "Duplicates", "balanced", "k_center", "semantic_dedup"]
+
+
+def _scores(scores: Any, n: int, name: str = "scores") -> npt.NDArray[np.float64] | None:
+    if scores is None:
+        return None
+    array = np.ascontiguousarray(scores, dtype=np.float64)
+    if array.shape != (n,):
+        raise invalid_parameter(name, f"must have one value per row ({n}), got shape {array.shape}")
+    return array
+
+
+def _count(name: str, value: Any) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
+        raise invalid_parameter(name, f"must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
+def balanced(
+    labels: npt.ArrayLike,
+    budget: int,
+    *,
+    scores: npt.ArrayLike | None = None,
+    allocation: Literal["uniform", "proportional"] | Sequence[float] | Mapping[int, float] = (
+        "uniform"
+    ),
+    seed: int = 0,
+) -> npt.NDArray[np.int64]:
+    """Choose ``budget`` rows across clusters (Diversify-and-Conquer, Quad).
+
+    Parameters
+    ----------
+    labels
+        The cluster of each row (non-negative integers, e.g. ``KMeans.labels_``).
+    budget
+        Rows to choose.
+    scores
+        Optional quality score per row: each cluster gives its best-scored rows (ties:
+        the smaller row). Without scores, random rows (seeded).
+    allocation
+        How the budget is shared: ``"uniform"`` (the same number per cluster),
+        ``"proportional"`` (to cluster sizes), or a weight per cluster (a sequence
+        indexed by label, or a mapping label -> weight). A cluster never gives more rows
+        than it has; what it cannot give goes to the others.
+    seed
+        Seed of the random choice.
+
+    Returns
+    -------
+    numpy.ndarray
+        The chosen rows, ascending.
+    """
+    codes = as_labels(labels)
+    n = len(codes)
+    budget = _count("budget", budget)
+    weights = None
+    if isinstance(allocation, str):
+        if allocation not in ("uniform", "proportional"):
+            raise invalid_parameter(
+                "allocation", f"must be 'uniform', 'proportional' or weights, got {allocation!r}"
+            )
+    else:
+        k = int(codes.max()) + 1 if n else 0
+        if isinstance(allocation, Mapping):
+            weights = [float(allocation.get(j, 0.0)) for j in range(k)]
+        else:
+            weights = [float(w) for w in allocation]
+    rows = _core.balanced_select(
+        codes,
+        budget,
+        scores=_scores(scores, n),
+        allocation=allocation if isinstance(allocation, str) else "weights",
+        weights=weights,
+        seed=int(seed),
+    )
+    return rows.astype(np.int64)
+
+
+@dataclass
+class Centers:
+    """The rows k-center greedy chose.
+
+    Attributes
+    ----------
+    indices
+        Rows in the order chosen.
+    radii
+        The covering radius after each choice: the largest distance of any row to its
+        nearest chosen row (Euclidean, or ``1 - cos``). It never increases.
+    """
+
+    indices: npt.NDArray[np.int64]
+    radii: npt.NDArray[np.float64]
+
+
+def k_center(
+    x: npt.ArrayLike,
+    k: int,
+    *,
+    metric: Metric = "euclidean",
+    seed: int = 0,
+    initial: Sequence[int] | None = None,
+) -> Centers:
+    """k-center greedy (farthest-point) coreset: each step takes the row farthest from
+    those chosen so far (ties: the smallest row). Its covering radius is at most twice
+    the best possible.
+
+    Parameters
+    ----------
+    x
+        ``(n, d)`` float32 or float16 embeddings.
+    k
+        Rows to choose.
+    metric
+        ``"euclidean"`` or ``"cosine"``.
+    seed
+        Chooses the first row (uniformly) when ``initial`` is not given.
+    initial
+        Rows already chosen (e.g. a labelled set); ``k`` more are added.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[0, 0], [0, 1], [10, 0], [10, 1], [5, 5]], dtype=np.float32)
+    >>> c = k_center(x, 2, initial=[0])
+    >>> c.indices.tolist(), round(float(c.radii[-1]), 3)
+    ([3, 4], 1.0)
+    """
+    matrix = as_matrix(x)
+    _positive_k(k)
+    init = None if initial is None else [_count("initial", i) for i in initial]
+    indices, radii = _core.k_center_greedy(
+        matrix, int(k), metric=metric, seed=int(seed), initial=init
+    )
+    return Centers(indices.astype(np.int64), radii)
+
+
+def _positive_k(k: Any) -> None:
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k <= 0:
+        raise invalid_parameter("k", f"must be a positive integer, got {k!r}")
+
+
+@dataclass
+class Duplicates:
+    """What :func:`semantic_dedup` decided.
+
+    Attributes
+    ----------
+    keep
+        ``True`` for rows to keep.
+    duplicate_of
+        For a removed row, the row of its cluster it is most similar to (one that comes
+        before it in priority order); -1 for kept rows.
+    similarity
+        That cosine similarity (NaN for kept rows).
+    """
+
+    keep: npt.NDArray[np.bool_]
+    duplicate_of: npt.NDArray[np.int64]
+    similarity: npt.NDArray[np.float32]
+
+    @property
+    def indices(self) -> npt.NDArray[np.int64]:
+        """The kept rows, ascending."""
+        return np.flatnonzero(self.keep).astype(np.int64)
+
+
+def semantic_dedup(
+    x: npt.ArrayLike,
+    labels: npt.ArrayLike,
+    threshold: float = 0.95,
+    *,
+    scores: npt.ArrayLike | None = None,
+) -> Duplicates:
+    """Remove semantic near-duplicates within clusters (SemDeDup, Abbas et al. 2023).
+
+    In each cluster, rows are ordered by ``scores`` (highest first; without scores, by
+    row); a row is removed when its cosine similarity to an earlier row of its cluster
+    exceeds ``threshold``. Pass the distance to the centroid as ``scores`` to keep the
+    least prototypical copy, as the paper does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1, 0], [0, 1], [1, 0.01], [0, 1.01]], dtype=np.float32)
+    >>> d = semantic_dedup(x, [0, 1, 0, 1], threshold=0.99)
+    >>> d.keep.tolist(), d.duplicate_of.tolist()
+    ([True, True, False, False], [-1, -1, 0, 1])
+    """
+    matrix = as_matrix(x)
+    codes = as_labels(labels, len(matrix))
+    t = float(threshold)
+    keep, duplicate_of, similarity = _core.semantic_dedup(
+        matrix, codes, t, scores=_scores(scores, len(matrix))
+    )
+    return Duplicates(keep, duplicate_of, similarity)

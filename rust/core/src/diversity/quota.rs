@@ -1,0 +1,226 @@
+//! Cluster-then-quota selection (Diversify-and-Conquer, Quad): share a budget among
+//! clusters (uniformly, in proportion to their sizes, or by a weight per cluster, never
+//! more than a cluster holds), then take the best-scored or random rows of each.
+
+use rayon::prelude::*;
+
+use crate::{rng, Error, Result};
+
+const STREAM_PICK: u64 = 0x1417_0400;
+
+/// How a budget is shared among clusters.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Allocation {
+    /// The same number from every cluster.
+    Uniform,
+    /// In proportion to cluster sizes.
+    Proportional,
+    /// In proportion to one weight per cluster.
+    Weights(Vec<f64>),
+}
+
+/// Share `budget` among groups in proportion to `weights`, never giving a group more
+/// than its `capacity` (water-filling: what a full group cannot take goes to the
+/// others). Integer shares by largest remainder, ties to the smaller index.
+pub fn allocate(capacity: &[u64], budget: u64, weights: &[f64]) -> Result<Vec<u64>> {
+    assert_eq!(capacity.len(), weights.len());
+    if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+        return Err(Error::invalid(
+            "weights",
+            format!("must be finite and >= 0, got {w}"),
+        ));
+    }
+    let total: u64 = capacity.iter().sum();
+    if budget > total {
+        return Err(Error::invalid(
+            "budget",
+            format!("{budget} exceeds the {total} rows available"),
+        ));
+    }
+    let mut quota = vec![0u64; capacity.len()];
+    let mut active: Vec<usize> = (0..capacity.len())
+        .filter(|&j| capacity[j] > 0 && weights[j] > 0.0)
+        .collect();
+    let mut left = budget;
+    while left > 0 {
+        let w: f64 = active.iter().map(|&j| weights[j]).sum();
+        if active.is_empty() || w <= 0.0 {
+            return Err(Error::invalid(
+                "weights",
+                format!(
+                    "clusters with a positive weight hold fewer than the budget ({budget}) rows"
+                ),
+            ));
+        }
+        let full: Vec<usize> = active
+            .iter()
+            .copied()
+            .filter(|&j| left as f64 * weights[j] / w >= capacity[j] as f64)
+            .collect();
+        if !full.is_empty() {
+            for &j in &full {
+                quota[j] = capacity[j];
+                left -= capacity[j];
+            }
+            active.retain(|j| !full.contains(j));
+            continue;
+        }
+        let ideal: Vec<f64> = active
+            .iter()
+            .map(|&j| left as f64 * weights[j] / w)
+            .collect();
+        let mut given = 0u64;
+        for (&j, &v) in active.iter().zip(&ideal) {
+            quota[j] = v.floor() as u64;
+            given += quota[j];
+        }
+        let mut rest: Vec<usize> = (0..active.len()).collect();
+        rest.sort_by(|&a, &b| {
+            let fa = ideal[a] - ideal[a].floor();
+            let fb = ideal[b] - ideal[b].floor();
+            fb.total_cmp(&fa).then(a.cmp(&b))
+        });
+        for &r in rest.iter().cycle().take((left - given) as usize) {
+            quota[active[r]] += 1;
+        }
+        left = 0;
+    }
+    Ok(quota)
+}
+
+/// The rows of each group `0..k` (`labels[i] < k`), in row order.
+pub fn members(labels: &[u32], k: usize) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (i, &l) in labels.iter().enumerate() {
+        out[l as usize].push(i);
+    }
+    out
+}
+
+/// `m` of `rows` chosen uniformly at random: those with the smallest keys
+/// `word(seed, stream, row)`, so the choice of a row does not depend on the others'
+/// order or on threads.
+pub fn pick_random(rows: &[usize], m: usize, seed: u64, stream: u64) -> Vec<usize> {
+    let mut keyed: Vec<(u64, usize)> = rows
+        .iter()
+        .map(|&i| (rng::word(seed, stream, i as u64), i))
+        .collect();
+    let m = m.min(keyed.len());
+    if m > 0 && m < keyed.len() {
+        keyed.select_nth_unstable(m - 1);
+    }
+    keyed.truncate(m);
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// The `m` rows with the highest score (ties: the smaller row).
+pub fn pick_top(rows: &[usize], m: usize, scores: &[f64]) -> Vec<usize> {
+    let mut r = rows.to_vec();
+    let cmp = |a: &usize, b: &usize| scores[*b].total_cmp(&scores[*a]).then(a.cmp(b));
+    let m = m.min(r.len());
+    if m > 0 && m < r.len() {
+        r.select_nth_unstable_by(m - 1, cmp);
+    }
+    r.truncate(m);
+    r
+}
+
+/// Select `budget` rows across the clusters `labels` (values `< k`), shared per
+/// `allocation`; within a cluster the best `scores` or, without scores, random rows.
+/// Returns the rows in ascending order.
+pub fn balanced(
+    labels: &[u32],
+    budget: usize,
+    scores: Option<&[f64]>,
+    allocation: &Allocation,
+    seed: u64,
+) -> Result<Vec<usize>> {
+    if labels.is_empty() {
+        return Err(Error::EmptyInput {
+            what: "labels".into(),
+            detail: "no rows to select from".into(),
+        });
+    }
+    let k = labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
+    if let Some(s) = scores {
+        if s.len() != labels.len() {
+            return Err(Error::invalid(
+                "scores",
+                format!("has {} values for {} labels", s.len(), labels.len()),
+            ));
+        }
+        if let Some(i) = s.iter().position(|v| v.is_nan()) {
+            return Err(Error::invalid("scores", format!("row {i} is NaN")));
+        }
+    }
+    let members = members(labels, k);
+    let capacity: Vec<u64> = members.iter().map(|m| m.len() as u64).collect();
+    let weights = match allocation {
+        Allocation::Uniform => vec![1.0; k],
+        Allocation::Proportional => capacity.iter().map(|&c| c as f64).collect(),
+        Allocation::Weights(w) => {
+            if w.len() < k {
+                return Err(Error::invalid(
+                    "allocation",
+                    format!("{} weights for labels up to {}", w.len(), k - 1),
+                ));
+            }
+            w[..k].to_vec()
+        }
+    };
+    let quota = allocate(&capacity, budget as u64, &weights)?;
+    let mut chosen: Vec<usize> = members
+        .par_iter()
+        .zip(quota.par_iter())
+        .flat_map_iter(|(m, &q)| match scores {
+            Some(s) => pick_top(m, q as usize, s),
+            None => pick_random(m, q as usize, seed, STREAM_PICK),
+        })
+        .collect();
+    chosen.sort_unstable();
+    Ok(chosen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn water_filling() {
+        assert_eq!(allocate(&[1, 10, 10], 9, &[1.0; 3]).unwrap(), vec![1, 4, 4]);
+        assert_eq!(allocate(&[5, 5, 5], 7, &[1.0; 3]).unwrap(), vec![3, 2, 2]);
+        assert_eq!(allocate(&[10, 10], 4, &[3.0, 1.0]).unwrap(), vec![3, 1]);
+        assert!(allocate(&[1, 1], 3, &[1.0; 2]).is_err());
+        assert!(allocate(&[1, 5], 3, &[1.0, 0.0]).is_err());
+    }
+
+    #[test]
+    fn top_scores_win_within_clusters() {
+        let labels = [0, 0, 0, 1, 1, 1];
+        let scores = [0.1, 0.9, 0.5, 0.3, 0.2, 0.8];
+        let s = balanced(&labels, 4, Some(&scores), &Allocation::Uniform, 0).unwrap();
+        assert_eq!(s, vec![1, 2, 3, 5]);
+    }
+
+    proptest! {
+        #[test]
+        fn allocation_sums_to_budget_within_capacity(
+            caps in proptest::collection::vec(0u64..50, 1..20),
+            frac in 0.0f64..1.0,
+        ) {
+            let total: u64 = caps.iter().sum();
+            let budget = (total as f64 * frac) as u64;
+            let q = allocate(&caps, budget, &vec![1.0; caps.len()]).unwrap();
+            prop_assert_eq!(q.iter().sum::<u64>(), budget);
+            for (a, c) in q.iter().zip(&caps) {
+                prop_assert!(a <= c);
+            }
+            // Balanced: a group below capacity gets at least every other group's share - 1.
+            let max = *q.iter().max().unwrap();
+            for (a, c) in q.iter().zip(&caps) {
+                if a < c { prop_assert!(a + 1 >= max); }
+            }
+        }
+    }
+}
