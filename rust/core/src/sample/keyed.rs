@@ -179,6 +179,12 @@ impl KeyedTopK {
         self.candidates.sort_unstable_by(rank);
         self.candidates
     }
+
+    /// The best k items in no particular order (skips the final sort by key).
+    fn unordered(mut self) -> Vec<Keyed> {
+        self.shrink();
+        self.candidates
+    }
 }
 
 /// Weights scanned at once (fits in L1 with its flags).
@@ -198,6 +204,17 @@ pub fn weighted_items<W: Weight>(
     seed: u64,
     start: u64,
 ) -> Result<(Vec<Keyed>, u64)> {
+    let (sample, positive) = sample_parts(weights, k, seed, start)?;
+    Ok((sample.items(), positive))
+}
+
+/// The keyed sample of `weights` (items `start ..`), one part per thread, merged.
+fn sample_parts<W: Weight>(
+    weights: &[W],
+    k: usize,
+    seed: u64,
+    start: u64,
+) -> Result<(KeyedTopK, u64)> {
     // One contiguous part per thread: every part's buffer accepts its first 2k items
     // unfiltered, so few large parts beat many small ones.
     let parts = rayon::current_num_threads().max(1);
@@ -214,7 +231,7 @@ pub fn weighted_items<W: Weight>(
             || (KeyedTopK::new(k, seed), 0),
             |(a, pa), (b, pb)| Ok((a.merge(b), pa + pb)),
         )?;
-    Ok((sample.items(), positive))
+    Ok((sample, positive))
 }
 
 /// The best `k` of keyed items gathered from several samples (best first).
@@ -232,11 +249,11 @@ pub fn merge_items(items: impl IntoIterator<Item = Keyed>, k: usize) -> Vec<Keye
 /// The weights must be finite and >= 0, with at least `k` positive. The result
 /// depends only on the weights and the seed, not on the thread count.
 pub fn weighted<W: Weight>(weights: &[W], k: usize, seed: u64) -> Result<Vec<u64>> {
-    let (items, positive) = weighted_items(weights, k, seed, 0)?;
+    let (sample, positive) = sample_parts(weights, k, seed, 0)?;
     if (positive as usize) < k {
         return Err(too_few(k as u64, positive, "weights are positive"));
     }
-    let mut indices: Vec<u64> = items.into_iter().map(|i| i.index).collect();
+    let mut indices: Vec<u64> = sample.unordered().into_iter().map(|i| i.index).collect();
     indices.sort_unstable();
     Ok(indices)
 }
