@@ -21,71 +21,16 @@ pub enum Allocation {
 
 /// Share `budget` among groups in proportion to `weights`, never giving a group more
 /// than its `capacity` (water-filling: what a full group cannot take goes to the
-/// others). Integer shares by largest remainder, ties to the smaller index.
+/// others). Integer shares by largest remainder, ties to the smaller index: the
+/// allocation of [`crate::sample::allocate`], with errors naming `budget`.
 pub fn allocate(capacity: &[u64], budget: u64, weights: &[f64]) -> Result<Vec<u64>> {
-    assert_eq!(capacity.len(), weights.len());
-    if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
-        return Err(Error::invalid(
-            "weights",
-            format!("must be finite and >= 0, got {w}"),
-        ));
-    }
-    let total: u64 = capacity.iter().sum();
-    if budget > total {
-        return Err(Error::invalid(
-            "budget",
-            format!("{budget} exceeds the {total} rows available"),
-        ));
-    }
-    let mut quota = vec![0u64; capacity.len()];
-    let mut active: Vec<usize> = (0..capacity.len())
-        .filter(|&j| capacity[j] > 0 && weights[j] > 0.0)
-        .collect();
-    let mut left = budget;
-    while left > 0 {
-        let w: f64 = active.iter().map(|&j| weights[j]).sum();
-        if active.is_empty() || w <= 0.0 {
-            return Err(Error::invalid(
-                "weights",
-                format!(
-                    "clusters with a positive weight hold fewer than the budget ({budget}) rows"
-                ),
-            ));
-        }
-        let full: Vec<usize> = active
-            .iter()
-            .copied()
-            .filter(|&j| left as f64 * weights[j] / w >= capacity[j] as f64)
-            .collect();
-        if !full.is_empty() {
-            for &j in &full {
-                quota[j] = capacity[j];
-                left -= capacity[j];
-            }
-            active.retain(|j| !full.contains(j));
-            continue;
-        }
-        let ideal: Vec<f64> = active
-            .iter()
-            .map(|&j| left as f64 * weights[j] / w)
-            .collect();
-        let mut given = 0u64;
-        for (&j, &v) in active.iter().zip(&ideal) {
-            quota[j] = v.floor() as u64;
-            given += quota[j];
-        }
-        let mut rest: Vec<usize> = (0..active.len()).collect();
-        rest.sort_by(|&a, &b| {
-            let fa = ideal[a] - ideal[a].floor();
-            let fb = ideal[b] - ideal[b].floor();
-            fb.total_cmp(&fa).then(a.cmp(&b))
-        });
-        for &r in rest.iter().cycle().take((left - given) as usize) {
-            quota[active[r]] += 1;
-        }
-        left = 0;
-    }
-    Ok(quota)
+    crate::sample::allocate(budget, weights, capacity).map_err(|e| match e {
+        Error::InvalidParameter { name, message } if name == "k" => Error::InvalidParameter {
+            name: "budget".into(),
+            message,
+        },
+        other => other,
+    })
 }
 
 /// The rows of each group `0..k` (`labels[i] < k`), in row order.
