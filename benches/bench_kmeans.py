@@ -156,7 +156,7 @@ def measure(tool: str, x: np.ndarray, k: int, repeat: int, seed: int) -> dict[st
     _, fn = TOOLS[tool]
     times, peaks, growth, values = [], [], [], []
     for r in range(repeat):
-        start = common._rss_bytes(os.getpid())
+        start = common.rss_bytes(os.getpid())
         with common.TreeRssMonitor(os.getpid(), interval=0.02) as rss:
             t0 = time.perf_counter()
             centroids = fn(x, k, seed + r)
