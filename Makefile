@@ -4,7 +4,7 @@ PYTHON ?= python3
 # dependencies once (a full LTO release build is for wheels, see pyproject.toml).
 PROFILE ?= dev-opt
 
-.PHONY: help install test test-rust test-python lint bench bench-kmeans bench-gme demo
+.PHONY: help install test test-rust test-python lint bench bench-sample bench-dedup bench-kmeans bench-gme demo
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,6 +38,14 @@ demo:  ## install thresher and run the demo
 bench:  ## the DSIR benchmark against data-selection (slow: ~10 minutes)
 	$(PYTHON) -m pip install --quiet -e '.[bench]'
 	$(PYTHON) benches/bench_dsir.py
+
+bench-sample:  ## sampling kernels against numpy, polars and pandas (~3 minutes, ~4 GB RAM)
+	$(PYTHON) -m pip install --quiet -e '.[bench]'
+	$(PYTHON) benches/bench_sample.py
+
+bench-dedup:  ## near-duplicate removal against datasketch and rensa (~1 minute)
+	$(PYTHON) -m pip install --quiet -e '.[bench]'
+	$(PYTHON) benches/bench_dedup.py
 
 bench-kmeans:  ## k-means against faiss-cpu and scikit-learn (slow: an hour or more)
 	$(PYTHON) -m pip install --quiet -e '.[bench]'
