@@ -72,8 +72,10 @@ impl KeyedTopK {
             return;
         }
         let u = self.hash.uniform(index);
-        // ln(u) < u - 1 for u < 1: if u - 1 <= w T the key is below the threshold.
-        if u <= 1.0 + weight * self.threshold {
+        // ln(u) < u - 1 for u < 1: if u - 1 <= w T the key is below the threshold. The
+        // 1e-15 keeps the test conservative despite rounding, so whether an item enters
+        // never depends on the threshold of the moment (hence on the thread count).
+        if u <= 1.0 + weight * self.threshold - 1e-15 {
             return;
         }
         let key = u.ln() / weight;
