@@ -48,10 +48,23 @@ pub(crate) fn bad_weight(name: &str, index: u64, w: f64, why: &str) -> Error {
 
 /// Check every weight; returns how many are positive.
 pub(crate) fn check<W: Weight>(weights: &[W]) -> Result<u64> {
-    let first_bad = weights
-        .par_iter()
-        .with_min_len(1 << 16)
-        .position_first(|w| problem(w.get()).is_some());
+    // One pass: each chunk reports its first bad weight and its positive count.
+    const CHUNK: usize = 1 << 16;
+    let (first_bad, positive) = weights
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let bad = chunk
+                .iter()
+                .position(|w| problem(w.get()).is_some())
+                .map(|j| c * CHUNK + j);
+            let positive = chunk.iter().filter(|w| w.get() > 0.0).count() as u64;
+            (bad, positive)
+        })
+        .reduce(
+            || (None, 0),
+            |(a, pa), (b, pb)| (a.into_iter().chain(b).min(), pa + pb),
+        );
     if let Some(i) = first_bad {
         let w = weights[i].get();
         return Err(bad_weight(
@@ -61,11 +74,7 @@ pub(crate) fn check<W: Weight>(weights: &[W]) -> Result<u64> {
             problem(w).unwrap_or("bad"),
         ));
     }
-    Ok(weights
-        .par_iter()
-        .with_min_len(1 << 16)
-        .filter(|w| w.get() > 0.0)
-        .count() as u64)
+    Ok(positive)
 }
 
 /// The error when fewer items can be drawn than asked for.
