@@ -23,6 +23,10 @@ from thresher.exceptions import InvalidParameterError, ThresherError
 
 __all__ = ["main"]
 
+# Modules that add subcommands: each has ``add_parsers(sub)`` and ``run(args) -> str | None``
+# (``None`` when the command is not one of its own).
+_SUBCOMMAND_MODULES = (cli_diversity,)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -79,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     dsir.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_sample(sub)
     _add_dedup_parser(sub)
-    cli_diversity.add_parsers(sub)
+    for module in _SUBCOMMAND_MODULES:
+        module.add_parsers(sub)
     return parser
 
 
@@ -272,6 +277,14 @@ def _run_dsir(args: argparse.Namespace) -> str:
     return f"{selection.summary()}\nwrote {args.out} in {time.perf_counter() - started:.1f} s"
 
 
+def _run_module_command(args: argparse.Namespace) -> str:
+    for module in _SUBCOMMAND_MODULES:
+        report: str | None = module.run(args)
+        if report is not None:
+            return report
+    raise AssertionError(f"no module runs the command {args.command!r}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``thresher`` console script."""
     args = _parser().parse_args(argv)
@@ -287,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "dedup":
             print(_run_dedup(args))
         else:
-            print(cli_diversity.run(args))
+            print(_run_module_command(args))
     except ThresherError as e:
         print(f"thresher: error: {e}", file=sys.stderr)
         return 2
