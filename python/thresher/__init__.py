@@ -17,7 +17,7 @@ PostgreSQL target (1.4% of the raw corpus is PostgreSQL documentation):
 (100, True)
 """
 
-from thresher import cluster, exceptions, sample, select
+from thresher import cluster, exceptions, mixing, sample, select
 from thresher._core import __version__, get_num_threads, set_num_threads
 from thresher.cluster import KMeans
 from thresher.dedup import Deduplication, DedupSummary, MinHasher, dedup, optimal_param
@@ -40,6 +40,7 @@ __all__ = [
     "dedup",
     "exceptions",
     "get_num_threads",
+    "mixing",
     "optimal_param",
     "read",
     "sample",

@@ -282,3 +282,18 @@ def gme_rank(
     seed: int = 0,
     progress: _Progress | None = None,
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+
+# mixing (QuaDMix): params are (weights, threshold, steepness, rate) per domain.
+def quadmix_quality(
+    scores: list[npt.NDArray[np.float64]],
+    domains: npt.NDArray[np.uint32],
+    params: list[tuple[list[float], float, float, float]],
+    normalize_by: str,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def quadmix_expected(
+    scores: list[npt.NDArray[np.float64]],
+    domains: npt.NDArray[np.uint32],
+    params: list[tuple[list[float], float, float, float]],
+    normalize_by: str,
+) -> npt.NDArray[np.float64]: ...
+def draw_copies(expected: npt.NDArray[np.float64], seed: int) -> npt.NDArray[np.uint32]: ...

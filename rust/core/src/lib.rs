@@ -12,6 +12,7 @@ pub mod dsir;
 pub mod error;
 pub mod features;
 pub mod io;
+pub mod mixing;
 pub mod rng;
 pub mod rows;
 pub mod sample;

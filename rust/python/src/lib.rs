@@ -18,6 +18,7 @@ mod dsir;
 mod errors;
 mod input;
 mod io;
+mod mixing;
 mod sample;
 mod threads;
 
@@ -50,5 +51,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     sample::register(m)?;
     dedup::register(m)?;
     cluster::register(m)?;
+    mixing::register(m)?;
     Ok(())
 }
