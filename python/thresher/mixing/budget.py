@@ -313,7 +313,7 @@ def _worst(p: _Problem) -> npt.NDArray[np.int64]:
 def _greedy(p: _Problem, start: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """Spend what is left after ``start`` on the weighted average, one sample at a time
     to the best marginal gain per cost (a heap; gains fall as x grows)."""
-    x = start.copy()
+    x = _bulk(p, start)
     left = p.budget - p.spend(x)
     heap: list[tuple[float, int]] = []
 
@@ -332,6 +332,44 @@ def _greedy(p: _Problem, start: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
             left -= p.k[g]
             push(g)
     return x
+
+
+def _bulk(p: _Problem, start: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The greedy's first phase at once: every sample whose marginal gain per cost is
+    at least ``lam``, for the smallest ``lam`` (found by bisection) that fits the
+    budget. The gains fall as a group grows, so the count per group is a binary search;
+    the heap then only settles the last few samples."""
+
+    def ratio(g: int, x: int) -> float:
+        return float(p.w[g] * (p.err(g, x) - p.err(g, x + 1)) / p.k[g])
+
+    def count(g: int, lam: float) -> int:
+        lo, hi = int(start[g]), int(p.cap[g])  # samples start..cap-1 are candidates
+        if lo >= hi or ratio(g, lo) < lam:
+            return lo
+        while hi - lo > 1:  # ratio(lo) >= lam; find the first x with ratio(x) < lam
+            mid = (lo + hi) // 2
+            if ratio(g, mid) >= lam:
+                lo = mid
+            else:
+                hi = mid
+        return hi
+
+    m = len(p.groups)
+    tops = [ratio(g, int(start[g])) for g in range(m) if start[g] < p.cap[g]]
+    if not tops or max(tops) <= 0:
+        return start.copy()
+    lo, hi = 0.0, max(tops) * 2  # cost(hi) = cost(start) <= budget; cost(0) may not fit
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        if mid <= lo or mid >= hi:
+            break
+        x = np.array([count(g, mid) for g in range(m)], dtype=np.int64)
+        if p.affordable(p.spend(x)):
+            hi = mid
+        else:
+            lo = mid
+    return np.array([count(g, hi) for g in range(m)], dtype=np.int64)
 
 
 def _pareto_dp(p: _Problem) -> npt.NDArray[np.int64] | None:
