@@ -21,6 +21,13 @@ arXiv 2504.16511). For a document ``i`` of domain ``m`` with quality scores
    kept), ``lambda_m`` the steepness (0 gives a flat rate) and ``eta_m`` the sampling
    rate (copies at the threshold; the best document gets up to ``2 eta_m``).
 
+Note: the paper's method section could not be re-read in the session that wrote this
+module (only its abstract, figure captions and secondary summaries: a sigmoid of the
+in-domain quality rank with a per-domain threshold, steepness and rate, scores merged
+by per-domain weights); the exact constants of ``S`` above (the factor 2, the rank
+orientation, ``r <= omega`` inclusive) follow our reading of it and should be checked
+before reusing parameters published with the paper.
+
 The sampled corpus takes ``floor(S) + Bernoulli(S - floor(S))`` copies of each
 document, the draw coming from ``(seed, row)``: the mean is exactly ``S`` and the
 result is the same whatever the thread count. The ranking (a parallel sort per domain
