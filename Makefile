@@ -4,7 +4,7 @@ PYTHON ?= python3
 # dependencies once (a full LTO release build is for wheels, see pyproject.toml).
 PROFILE ?= dev-opt
 
-.PHONY: help install test test-rust test-python lint bench bench-sample bench-dedup bench-kmeans bench-gme demo
+.PHONY: help install test test-rust test-python lint bench bench-sample bench-dedup bench-kmeans bench-gme bench-quadmix demo
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,8 +23,8 @@ test-python:  ## pytest: tests/ and the docstring examples (exit code 5, no test
 
 lint-quick:  ## formatting, ruff, mypy and the stub check (no extra compilation)
 	cargo fmt --all -- --check
-	$(PYTHON) -m ruff check python tests benches scripts
-	$(PYTHON) -m ruff format --check python tests benches scripts
+	$(PYTHON) -m ruff check python tests benches scripts examples
+	$(PYTHON) -m ruff format --check python tests benches scripts examples
 	$(PYTHON) -m mypy
 	$(PYTHON) -m mypy.stubtest thresher._core --allowlist .ci/stubtest-allowlist
 
@@ -53,3 +53,7 @@ bench-kmeans:  ## k-means against faiss-cpu and scikit-learn (slow: an hour or m
 
 bench-gme:  ## GME against a numpy implementation of the same formulas (~1 minute)
 	$(PYTHON) benches/bench_gme.py
+
+bench-quadmix:  ## QuaDMix sampling against numpy and polars on 1e7 documents (~6 minutes)
+	$(PYTHON) -m pip install --quiet -e '.[bench]'
+	$(PYTHON) benches/bench_quadmix.py
