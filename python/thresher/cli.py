@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow.compute as pc
 
-from thresher import _core, cli_diversity
+from thresher import _core, cli_diversity, cli_ray
 from thresher.dsir import DSIR
 from thresher.exceptions import InvalidParameterError, ThresherError
 
@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     dsir.add_argument("--cache-dir", default=None, help="where the decoded copy goes")
     dsir.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
     dsir.add_argument("--quiet", action="store_true", help="no progress bars")
+    cli_ray.add_flag(dsir)
     _add_sample(sub)
     _add_dedup_parser(sub)
     for module in _SUBCOMMAND_MODULES:
@@ -113,6 +114,7 @@ def _add_sample(sub: Any) -> None:
     sample.add_argument("--row-number", default="row", help="name of the added position column")
     sample.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
     sample.add_argument("--quiet", action="store_true", help="no progress bars")
+    cli_ray.add_flag(sample)
 
 
 def _run_sample(args: argparse.Namespace) -> str:
@@ -192,6 +194,7 @@ def _add_dedup_parser(sub: Any) -> None:
     dedup.add_argument("--text-column", default="text")
     dedup.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
     dedup.add_argument("--quiet", action="store_true", help="no progress bar")
+    cli_ray.add_flag(dedup)
 
 
 def _run_dedup(args: argparse.Namespace) -> str:
@@ -293,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from thresher.demo import run_demo
 
             print(run_demo(k=args.k, seed=args.seed, quiet=args.quiet))
+        elif getattr(args, "ray", None) is not None:
+            print(cli_ray.run(args))
         elif args.command == "dsir":
             print(_run_dsir(args))
         elif args.command == "sample":
