@@ -16,8 +16,8 @@ Every function gives the local result for the same data and seed.
 from __future__ import annotations
 
 from thresher.ray._common import ROW
-from thresher.ray.dedup import RayDeduplication, dedup
 from thresher.ray.dsir import fit, select
+from thresher.ray.neardup import RayDeduplication, dedup
 from thresher.ray.reader import read, with_row_ids
 from thresher.ray.sample import stratified, take, uniform, weighted
 

@@ -58,6 +58,19 @@ def find_thresher_error(error: BaseException) -> ThresherError | None:
     return None
 
 
+_RAY_NOTE = "\nFailed to apply UDF transform"
+
+
+def _clean(error: ThresherError) -> ThresherError:
+    """``error`` without the retry advice Ray Data appends to a task's exception."""
+    message = str(error.args[0]) if error.args else ""
+    if _RAY_NOTE not in message:
+        return error
+    clean = type(error)(message.split(_RAY_NOTE)[0], *error.args[1:])
+    clean.__dict__.update(error.__dict__)
+    return clean
+
+
 @contextmanager
 def thresher_errors() -> Iterator[None]:
     """Re-raise a thresher error raised inside a Ray task as itself (Ray wraps it)."""
@@ -67,12 +80,12 @@ def thresher_errors() -> Iterator[None]:
         if type(e).__module__.startswith("thresher"):
             raise
         found = find_thresher_error(e)
-        raise (found or e) from None
+        raise _clean(found or e) from None
     except Exception as e:
         found = find_thresher_error(e)
         if found is None:
             raise
-        raise found from None
+        raise _clean(found) from None
 
 
 def row_ids(batch: pa.Table) -> npt.NDArray[np.int64]:

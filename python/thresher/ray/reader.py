@@ -170,10 +170,7 @@ def with_row_ids(dataset: ray.data.Dataset) -> ray.data.Dataset:
     refs = dataset.to_arrow_refs()
     counts = ray.get([_num_rows.remote(ref) for ref in refs])
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    numbered = [
-        _with_rows.remote(ref, int(start))
-        for ref, start in zip(refs, starts, strict=True)
-    ]
+    numbered = [_with_rows.remote(ref, int(start)) for ref, start in zip(refs, starts, strict=True)]
     return ray.data.from_arrow_refs(numbered)
 
 

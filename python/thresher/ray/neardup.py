@@ -446,9 +446,13 @@ def _annotate(batch: pa.Table, result: pa.Table, output: str) -> pa.Table:
 
 
 def _shuffle(
-    dataset: ray.data.Dataset, fn: Callable[..., pa.Table], **kwargs: Any
+    dataset: ray.data.Dataset, fn: Callable[..., pa.Table], partitions: int, **kwargs: Any
 ) -> ray.data.Dataset:
-    return dataset.groupby(_BUCKET).map_groups(fn, batch_format="pyarrow", fn_kwargs=kwargs or None)
+    """``fn`` on every partition of ``dataset`` by its bucket column (one call per
+    bucket value: ``partitions`` calls)."""
+    return dataset.groupby(_BUCKET, num_partitions=partitions).map_groups(
+        fn, batch_format="pyarrow", fn_kwargs=kwargs or None
+    )
 
 
 def _total(dataset: ray.data.Dataset, column: str) -> int:
@@ -542,6 +546,10 @@ def dedup(
             batch_size=None,
             fn_kwargs={"setup": setup},
         ).materialize()
+        if sigs.num_blocks() > setup.partitions:
+            # Every shuffle runs one map task per input block: fewer, larger blocks
+            # (a split/merge, not a shuffle) keep the many small ones cheap.
+            sigs = sigs.repartition(setup.partitions).materialize()
         documents = sigs.count()
         if documents == 0:
             raise located(EmptyInputError, "corpus is empty: no document to deduplicate")
