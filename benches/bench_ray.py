@@ -69,8 +69,10 @@ def slice_corpus(docs: int, files: int, folder: Path) -> tuple[list[str], int]:
 def target(folder: Path) -> str:
     import zstandard
 
-    data = zstandard.ZstdDecompressor().decompressobj().decompress(
-        (CORPUS / "target-postgresql.jsonl.zst").read_bytes()
+    data = (
+        zstandard.ZstdDecompressor()
+        .decompressobj()
+        .decompress((CORPUS / "target-postgresql.jsonl.zst").read_bytes())
     )
     path = folder / "target.jsonl"
     path.write_bytes(data)
@@ -168,8 +170,10 @@ def main() -> None:
             "dedup (0.8, exact verification)",
             local_dedup,
             ray_dedup,
-            lambda a, b: a.cluster_id.tolist() == b.column("cluster_id").to_pylist()
-            and a.is_duplicate.tolist() == b.column("is_duplicate").to_pylist(),
+            lambda a, b: (
+                a.cluster_id.tolist() == b.column("cluster_id").to_pylist()
+                and a.is_duplicate.tolist() == b.column("is_duplicate").to_pylist()
+            ),
         ),
     ]:
         t_local, out_local = timed(local_fn, args.repeat)

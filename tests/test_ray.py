@@ -80,23 +80,33 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, raw_path: Path) -> list[str
     return paths
 
 
+_LAYOUTS: dict[tuple[int, int], Any] = {}
+
+
 def _layout(dataset: Any, blocks: int) -> Any:
-    return dataset.repartition(blocks).randomize_block_order(seed=blocks).materialize()
+    """``dataset`` in ``blocks`` blocks, in a shuffled block order (made once)."""
+    key = (id(dataset), blocks)
+    if key not in _LAYOUTS:
+        _LAYOUTS[key] = dataset.repartition(blocks).randomize_block_order(seed=blocks).materialize()
+    return _LAYOUTS[key]
 
 
 @pytest.fixture(scope="module")
 def ray_corpus(corpus: list[str]) -> Any:
-    return tr.read(corpus)
+    return tr.read(corpus).materialize()
 
 
 def test_read_numbers_rows_as_the_local_stream(corpus: list[str], ray_corpus: Any) -> None:
     local = thresher.read(corpus).to_reader().read_all()
-    got = _layout(ray_corpus, 7).to_arrow() if hasattr(ray_corpus, "to_arrow") else None
     table = pa.concat_tables(ray.get(_layout(ray_corpus, 7).to_arrow_refs()))
     order = np.argsort(table.column(tr.ROW).to_numpy())
     assert table.column(tr.ROW).to_numpy()[order].tolist() == list(range(local.num_rows))
     assert table.take(order).drop_columns([tr.ROW]).equals(local)
-    del got
+    parts = [local.slice(0, 100), local.slice(100, 7), local.slice(107)]
+    numbered = pa.concat_tables(
+        ray.get(tr.with_row_ids(ray.data.from_arrow(parts)).to_arrow_refs())
+    )
+    assert numbered.column(tr.ROW).to_pylist() == list(range(local.num_rows))
 
 
 def test_dsir_fit_and_select_equal_local(
@@ -106,9 +116,9 @@ def test_dsir_fit_and_select_equal_local(
     fitted = tr.fit(thresher.DSIR(num_buckets=2000), target_path, _layout(ray_corpus, 7))
     assert np.array_equal(fitted.log_diff, local.log_diff)
     assert fitted.fit_stats == local.fit_stats
-    for method, min_length in [("gumbel", 0), ("top_k", 50)]:
+    for method, min_length, layouts in [("gumbel", 0, LAYOUTS), ("top_k", 50, [7])]:
         want = local.select(corpus, k=37, seed=11, method=method, min_length=min_length)
-        for blocks in LAYOUTS:
+        for blocks in layouts:
             got = tr.select(
                 fitted,
                 _layout(ray_corpus, blocks),
@@ -163,31 +173,49 @@ def test_sampling_equals_local(corpus: list[str], ray_corpus: Any) -> None:
         assert strata.equals(strata_weighted), blocks
 
 
-def _same_dedup(local: thresher.dedup.Deduplication, got: Any) -> None:
-    table = got.to_arrow()
-    assert table.column("cluster_id").to_numpy().tolist() == local.cluster_id.tolist()
-    assert table.column("is_duplicate").to_pylist() == local.is_duplicate.tolist()
-    sim = table.column("similarity").to_numpy(zero_copy_only=False)
-    assert np.array_equal(sim, local.similarity, equal_nan=True)
-    assert got.summary == local.summary
-    assert table.equals(local.table)
-
-
-@pytest.mark.parametrize("blocks", LAYOUTS)
-def test_dedup_equals_local(corpus: list[str], ray_corpus: Any, blocks: int) -> None:
-    keep = {1: "first", 7: "longest", 64: "first"}[blocks]
-    verify = "signature" if blocks == 64 else "exact"
-    local = thresher.dedup(corpus, threshold=0.7, keep=keep, verify=verify)
+@pytest.mark.parametrize(
+    ("blocks", "keep", "verify", "output"),
+    [
+        (1, "first", "exact", "keep"),
+        (7, "longest", "exact", "annotate"),
+        (64, "score", "signature", "annotate"),
+    ],
+)
+def test_dedup_equals_local(
+    corpus: list[str], ray_corpus: Any, blocks: int, keep: Any, verify: Any, output: Any
+) -> None:
+    score = "w" if keep == "score" else None
+    local = thresher.dedup(
+        corpus, threshold=0.7, keep=keep, score=score, verify=verify, output=output
+    )
     assert local.summary.duplicates >= 40  # the near-copies are found
-    got = tr.dedup(_layout(ray_corpus, blocks), threshold=0.7, keep=keep, verify=verify)
-    _same_dedup(local, got)
-
-
-def test_dedup_keep_score_and_output_keep(corpus: list[str], ray_corpus: Any) -> None:
-    local = thresher.dedup(corpus, threshold=0.7, keep="score", score="w", output="keep")
-    got = tr.dedup(ray_corpus, threshold=0.7, keep="score", score="w", output="keep")
+    got = tr.dedup(
+        _layout(ray_corpus, blocks),
+        threshold=0.7,
+        keep=keep,
+        score=score,
+        verify=verify,
+        output=output,
+    )
     assert got.summary == local.summary
-    assert got.to_arrow().equals(local.table)
+    table = got.to_arrow()
+    assert table.equals(local.table)
+    if output == "annotate":
+        assert table.column("cluster_id").to_numpy().tolist() == local.cluster_id.tolist()
+        sim = table.column("similarity").to_numpy(zero_copy_only=False)
+        assert np.array_equal(sim, local.similarity, equal_nan=True)
+
+
+def test_cli_ray_flag_writes_the_local_output(tmp_path: Path, corpus: list[str]) -> None:
+    from thresher.cli import main
+
+    local_out, ray_out = tmp_path / "local.parquet", tmp_path / "ray.parquet"
+    base = ["sample", *corpus, "--by", "domain", "-k", "30", "--seed", "3", "--quiet"]
+    assert main([*base, "--out", str(local_out)]) == 0
+    assert main([*base, "--out", str(ray_out), "--ray", "local"]) == 0
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(ray_out).equals(pq.read_table(local_out))
 
 
 def _killer(marker: str) -> Callable[[pa.Table], pa.Table]:
