@@ -197,6 +197,26 @@ def _add_dedup_parser(sub: Any) -> None:
     cli_ray.add_flag(dedup)
 
 
+def dedup_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of ``thresher dedup`` common to the local and the ``--ray`` run."""
+    return {
+        "keep": args.keep,
+        "score": args.score_column,
+        "verify": args.verify,
+        "bands": args.bands,
+        "rows": args.rows,
+        "scheme": args.scheme,
+        "seed": args.seed,
+        "unit": args.unit,
+        "lowercase": not args.no_lowercase,
+        "punctuation": not args.keep_punctuation,
+        "digits": args.digits,
+        "nfkc": args.nfkc,
+        "text_column": args.text_column,
+        "output": "annotate" if args.annotate else "keep",
+    }
+
+
 def _run_dedup(args: argparse.Namespace) -> str:
     from thresher.dedup import dedup
     from thresher.writers import write_table
@@ -208,22 +228,9 @@ def _run_dedup(args: argparse.Namespace) -> str:
         args.threshold,
         args.num_perm,
         args.ngram,
-        keep=args.keep,
-        score=args.score_column,
         method=args.method,
-        verify=args.verify,
-        bands=args.bands,
-        rows=args.rows,
-        scheme=args.scheme,
-        seed=args.seed,
-        unit=args.unit,
-        lowercase=not args.no_lowercase,
-        punctuation=not args.keep_punctuation,
-        digits=args.digits,
-        nfkc=args.nfkc,
-        text_column=args.text_column,
-        output="annotate" if args.annotate else "keep",
         quiet=args.quiet,
+        **dedup_options(args),
     )
     write_table(result.table, args.out)
     return f"{result.summary}\nwrote {args.out} in {time.perf_counter() - started:.1f} s"

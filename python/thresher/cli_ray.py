@@ -132,25 +132,8 @@ def _dedup(args: argparse.Namespace) -> str:
     if args.method != "minhash":
         raise InvalidParameterError("--method exact is not available with --ray")
     ds = tr.read(args.source, text_column=args.text_column)
-    result = tr.dedup(
-        ds,
-        args.threshold,
-        args.num_perm,
-        args.ngram,
-        keep=args.keep,
-        score=args.score_column,
-        verify=args.verify,
-        bands=args.bands,
-        rows=args.rows,
-        scheme=args.scheme,
-        seed=args.seed,
-        unit=args.unit,
-        lowercase=not args.no_lowercase,
-        punctuation=not args.keep_punctuation,
-        digits=args.digits,
-        nfkc=args.nfkc,
-        text_column=args.text_column,
-        output="annotate" if args.annotate else "keep",
-    )
+    from thresher.cli import dedup_options
+
+    result = tr.dedup(ds, args.threshold, args.num_perm, args.ngram, **dedup_options(args))
     result.write(args.out)
     return f"{result.summary}\nwrote {args.out}"

@@ -88,6 +88,14 @@ def thresher_errors() -> Iterator[None]:
         raise _clean(found) from None
 
 
+def per_block(dataset: Any, fn: Any, **kwargs: Any) -> Any:
+    """``fn(block, **kwargs)`` on every block of ``dataset``, as a pyarrow Table
+    (zero-copy, one call per block)."""
+    return dataset.map_batches(
+        fn, batch_format="pyarrow", zero_copy_batch=True, batch_size=None, fn_kwargs=kwargs
+    )
+
+
 def row_ids(batch: pa.Table) -> npt.NDArray[np.int64]:
     """The global row ids of a batch (checked present)."""
     if ROW not in batch.column_names:

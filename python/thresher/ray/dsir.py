@@ -17,16 +17,11 @@ import pyarrow as pa
 import ray.data
 
 from thresher import _core
-from thresher.dsir import DSIR, FitStats, Method, Normalize, Selection
+from thresher.dsir import DSIR, FitStats, Method, Normalize, Selection, check_select
 from thresher.exceptions import EmptyInputError, invalid_parameter, located
 from thresher.progress import ProgressBar
-from thresher.ray._common import (
-    ROW,
-    check_column,
-    drop_helpers,
-    row_ids,
-    thresher_errors,
-)
+from thresher.ray._common import check_column, per_block, row_ids, thresher_errors
+from thresher.ray.sample import take
 from thresher.sources import SourceLike
 
 __all__ = ["fit", "select"]
@@ -55,17 +50,13 @@ def _count(
     counts = np.zeros(dsir.num_buckets, np.uint64)
     docs = tokens = features = 0
     bar = ProgressBar(what, quiet=quiet)
-    parts = dataset.map_batches(
+    parts = per_block(
+        dataset,
         _count_block,
-        batch_format="pyarrow",
-        zero_copy_batch=True,
-        batch_size=None,
-        fn_kwargs={
-            "column": dsir.text_column,
-            "ngrams": dsir.ngrams,
-            "num_buckets": dsir.num_buckets,
-            "hash": dsir.hash,
-        },
+        column=dsir.text_column,
+        ngrams=dsir.ngrams,
+        num_buckets=dsir.num_buckets,
+        hash=dsir.hash,
     )
     with thresher_errors():
         for batch in parts.iter_batches(batch_format="pyarrow", batch_size=None):
@@ -164,11 +155,6 @@ def _best(
     return np.lexsort((rows, -keys))[:k]
 
 
-def _keep_rows(batch: pa.Table, chosen: npt.NDArray[np.int64]) -> pa.Table:
-    rows = row_ids(batch)
-    return batch.filter(pa.array(np.isin(rows, chosen)))
-
-
 def select(
     dsir: DSIR,
     dataset: ray.data.Dataset,
@@ -191,12 +177,7 @@ def select(
     carry ``thresher_row`` (see :func:`thresher.ray.read`). ``chunk_words`` and
     ``num_tokens_to_fit`` are not offered on Ray.
     """
-    if columns not in ("all", "text"):
-        raise invalid_parameter("columns", f"must be 'all' or 'text', got {columns!r}")
-    if min_length < 0:
-        raise invalid_parameter("min_length", f"must be >= 0, got {min_length}")
-    if seed < 0 or seed >= 2**64:
-        raise invalid_parameter("seed", f"must be in [0, 2**64), got {seed}")
+    check_select(columns, min_length, seed)
     if method not in ("gumbel", "top_k"):
         raise invalid_parameter("method", f"must be 'gumbel' or 'top_k', got {method!r}")
     if not (temperature > 0 and np.isfinite(temperature)):
@@ -220,22 +201,18 @@ def select(
         "raw_smoothing": dsir.raw_smoothing,
         "epsilon": dsir.epsilon,
     }
-    parts = dataset.map_batches(
+    parts = per_block(
+        dataset,
         _candidates_block,
-        batch_format="pyarrow",
-        zero_copy_batch=True,
-        batch_size=None,
-        fn_kwargs={
-            "state": state,
-            "column": column,
-            "total_k": total_k,
-            "seed": seed,
-            "method": method,
-            "temperature": float(temperature),
-            "normalize": normalize,
-            "clip": clip,
-            "min_length": min_length,
-        },
+        state=state,
+        column=column,
+        total_k=total_k,
+        seed=seed,
+        method=method,
+        temperature=float(temperature),
+        normalize=normalize,
+        clip=clip,
+        min_length=min_length,
     )
     targets = model.num_targets
     pool: list[dict[str, npt.NDArray[Any]]] = [
@@ -276,18 +253,9 @@ def select(
     chosen_rows = chosen_rows[order]
     chosen_targets = chosen_targets[order]
     chosen_weights = chosen_weights[order]
-    with thresher_errors():
-        picked = dataset.map_batches(
-            _keep_rows,
-            batch_format="pyarrow",
-            zero_copy_batch=True,
-            batch_size=None,
-            fn_kwargs={"chosen": chosen_rows},
-        ).to_arrow_refs()
-        table = pa.concat_tables(ray.get(picked))
-    table = table.take(pa.array(np.argsort(table.column(ROW).to_numpy(), kind="stable")))
-    table = drop_helpers(table) if columns == "all" else table.select([column])
-    table = pa.Table.from_batches(table.combine_chunks().to_batches()) if table.num_rows else table
+    table = take(dataset, chosen_rows, row_number=None)
+    if columns == "text":
+        table = table.select([column])
     kl = {}
     for t, name in enumerate(dsir.target_names):
         mine = table.filter(pa.array(chosen_targets == t))

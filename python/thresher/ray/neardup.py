@@ -35,7 +35,7 @@ import ray.data
 
 from thresher.dedup import DedupSummary, KeepPolicy, MinHasher, Scheme, Unit, _banding
 from thresher.exceptions import EmptyInputError, MissingFieldError, invalid_parameter, located
-from thresher.ray._common import ROW, check_column, mix64, row_ids, thresher_errors
+from thresher.ray._common import ROW, check_column, mix64, per_block, row_ids, thresher_errors
 from thresher.ray.components import components
 
 __all__ = ["RayDeduplication", "dedup"]
@@ -455,6 +455,23 @@ def _shuffle(
     )
 
 
+def _join(
+    docs: ray.data.Dataset,
+    pairs: ray.data.Dataset,
+    key: str,
+    fn: Callable[..., pa.Table],
+    setup: _Setup,
+    with_setup: bool = False,
+) -> ray.data.Dataset:
+    """``fn`` on each partition holding the pairs keyed by ``key`` and their documents
+    (``fn(group, setup=setup)`` if ``with_setup``)."""
+    p = setup.partitions
+    rows = per_block(docs, _join_rows, key=ROW, partitions=p, docs=True, setup=setup)
+    keyed = per_block(pairs, _join_rows, key=key, partitions=p, docs=False, setup=setup)
+    kwargs = {"setup": setup} if with_setup else {}
+    return _shuffle(rows.union(keyed), fn, p, **kwargs)
+
+
 def _total(dataset: ray.data.Dataset, column: str) -> int:
     total = 0
     for batch in dataset.select_columns([column]).iter_batches(
@@ -539,13 +556,7 @@ def dedup(
         partitions,
     )
     with thresher_errors():
-        sigs = dataset.map_batches(
-            _signatures,
-            batch_format="pyarrow",
-            zero_copy_batch=True,
-            batch_size=None,
-            fn_kwargs={"setup": setup},
-        ).materialize()
+        sigs = per_block(dataset, _signatures, setup=setup).materialize()
         if sigs.num_blocks() > setup.partitions:
             # Every shuffle runs one map task per input block: fewer, larger blocks
             # (a split/merge, not a shuffle) keep the many small ones cheap.
@@ -609,37 +620,8 @@ def _cluster(
     docs = sigs.map_batches(
         _only, batch_format="pyarrow", zero_copy_batch=True, fn_kwargs={"needed": needed_ref}
     )
-    first = _shuffle(
-        docs.map_batches(
-            _join_rows,
-            batch_format="pyarrow",
-            fn_kwargs={"key": ROW, "partitions": p, "docs": True, "setup": setup},
-        ).union(
-            pairs.map_batches(
-                _join_rows,
-                batch_format="pyarrow",
-                fn_kwargs={"key": "i", "partitions": p, "docs": False, "setup": setup},
-            )
-        ),
-        _attach_first,
-        p,
-    )
-    verified = _shuffle(
-        docs.map_batches(
-            _join_rows,
-            batch_format="pyarrow",
-            fn_kwargs={"key": ROW, "partitions": p, "docs": True, "setup": setup},
-        ).union(
-            first.map_batches(
-                _join_rows,
-                batch_format="pyarrow",
-                fn_kwargs={"key": "j", "partitions": p, "docs": False, "setup": setup},
-            )
-        ),
-        _verify_second,
-        p,
-        setup=setup,
-    ).materialize()
+    first = _join(docs, pairs, "i", _attach_first, setup)
+    verified = _join(docs, first, "j", _verify_second, setup, with_setup=True).materialize()
     candidate_pairs = _total(verified, "candidates")
     edges = verified.map_batches(
         lambda b: b.filter(pa.array(b.column("a").to_numpy() >= 0)).select(["a", "b"]),

@@ -28,13 +28,14 @@ from thresher.ray._common import (
     ROW,
     check_column,
     drop_helpers,
+    per_block,
     row_ids,
     runs,
     sorted_by_row,
     thresher_errors,
     word,
 )
-from thresher.sample import Allocation, _count, _seed, _weights, allocate
+from thresher.sample import Allocation, _count, _seed, _weights, group_quotas
 
 __all__ = ["stratified", "take", "uniform", "weighted"]
 
@@ -53,13 +54,7 @@ def take(
     table on the driver (with a ``row_number`` column of their ids)."""
     chosen = np.unique(np.asarray(rows, dtype=np.int64))
     with thresher_errors():
-        refs = dataset.map_batches(
-            _keep_rows,
-            batch_format="pyarrow",
-            zero_copy_batch=True,
-            batch_size=None,
-            fn_kwargs={"chosen": chosen},
-        ).to_arrow_refs()
+        refs = per_block(dataset, _keep_rows, chosen=chosen).to_arrow_refs()
         parts = [t for t in ray.get(refs) if t.num_rows]
     if not parts:
         table = dataset.schema().base_schema.empty_table()
@@ -130,12 +125,12 @@ def weighted(
     k = _count("k", k)
     seed = _seed(seed)
     check_column(dataset.schema(), weight_column, "weight column")
-    parts = dataset.select_columns([ROW, weight_column]).map_batches(
+    parts = per_block(
+        dataset.select_columns([ROW, weight_column]),
         _keyed_block,
-        batch_format="pyarrow",
-        zero_copy_batch=True,
-        batch_size=None,
-        fn_kwargs={"column": weight_column, "k": k, "seed": seed},
+        column=weight_column,
+        k=k,
+        seed=seed,
     )
     rows, positive = _merge_keyed(parts, k)
     if positive < k:
@@ -255,13 +250,7 @@ def stratified(
         small = dataset.select_columns(names).materialize()
         sizes = pa.concat_tables(
             ray.get(
-                small.map_batches(
-                    _group_sizes,
-                    batch_format="pyarrow",
-                    zero_copy_batch=True,
-                    batch_size=None,
-                    fn_kwargs={"by": by, "weight_column": weight_column},
-                ).to_arrow_refs()
+                per_block(small, _group_sizes, by=by, weight_column=weight_column).to_arrow_refs()
             )
         )
     sizes = sizes.group_by("value").aggregate([("counted_sum", "sum"), ("row_min", "min")])
@@ -270,15 +259,7 @@ def stratified(
     values = sizes.column("value").combine_chunks()
     counts = sizes.column("counted_sum_sum").to_numpy()
     labels = values.to_pylist()
-    present = [i for i in range(len(labels)) if counts[i] > 0]
-    by_group = allocate(
-        {labels[i]: int(counts[i]) for i in present},
-        k,
-        frac=frac,
-        allocation=allocation,
-        spread=spread,
-    )
-    quotas = [by_group.get(labels[i], 0) if i in set(present) else 0 for i in range(len(labels))]
+    quotas = group_quotas(labels, counts, k, frac, allocation, spread)
     with thresher_errors():
         if weight_column is None:
             chosen = _uniform_strata(small, by, values, counts, quotas, seed)
@@ -300,15 +281,7 @@ def _uniform_strata(
         for h in range(len(quotas))
     ]
     run_table = pa.concat_tables(
-        ray.get(
-            small.map_batches(
-                _run_counts,
-                batch_format="pyarrow",
-                zero_copy_batch=True,
-                batch_size=None,
-                fn_kwargs={"by": by, "values": values},
-            ).to_arrow_refs()
-        )
+        ray.get(per_block(small, _run_counts, by=by, values=values).to_arrow_refs())
     )
     firsts = run_table.column("first").to_numpy()
     order = np.argsort(firsts, kind="stable")
@@ -317,12 +290,8 @@ def _uniform_strata(
     for i in order:
         prefix[int(firsts[i])] = running.copy()
         running += np.asarray(run_table.column("counts")[int(i)].as_py(), np.int64)
-    picked = small.map_batches(
-        _uniform_block,
-        batch_format="pyarrow",
-        zero_copy_batch=True,
-        batch_size=None,
-        fn_kwargs={"by": by, "values": values, "prefix": prefix, "positions": positions},
+    picked = per_block(
+        small, _uniform_block, by=by, values=values, prefix=prefix, positions=positions
     ).to_arrow_refs()
     return np.sort(np.concatenate([t.column("row").to_numpy() for t in ray.get(picked)]))
 
@@ -336,18 +305,14 @@ def _weighted_strata(
     seed: int,
 ) -> npt.NDArray[np.int64]:
     parts = ray.get(
-        small.map_batches(
+        per_block(
+            small,
             _weighted_strata_block,
-            batch_format="pyarrow",
-            zero_copy_batch=True,
-            batch_size=None,
-            fn_kwargs={
-                "by": by,
-                "weight_column": weight_column,
-                "values": values,
-                "quotas": quotas,
-                "seed": seed,
-            },
+            by=by,
+            weight_column=weight_column,
+            values=values,
+            quotas=quotas,
+            seed=seed,
         ).to_arrow_refs()
     )
     idx: list[npt.NDArray[np.int64]] = [np.empty(0, np.int64) for _ in quotas]
