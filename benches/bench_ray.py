@@ -10,8 +10,10 @@ A slice of the real docs corpus (``../shared/corpora/docs/raw.jsonl.zst``, the f
 
 The local run is thresher's own multi-threaded kernels in this process; the Ray run
 is ``thresher.ray`` on ``ray.init(num_cpus=2)`` (started once, its ~7 s start-up
-reported apart), reading the files itself (``thresher.ray.read``, counted in each
-Ray figure, as the local run reads the files in each call). Both results are
+reported apart; each Ray job runs once untimed first, as its worker processes
+start and import thresher on first use), reading the files itself
+(``thresher.ray.read``, counted in each Ray figure, as the local run reads the
+files in each call). Both results are
 checked equal. Throughput = MB of JSONL / wall time; overhead ratio = Ray time /
 local time (medians of ``--repeat`` runs).
 
@@ -177,6 +179,7 @@ def main() -> None:
         ),
     ]:
         t_local, out_local = timed(local_fn, args.repeat)
+        ray_fn()  # warm-up: Ray's worker processes start and import thresher on first use
         t_ray, out_ray = timed(ray_fn, args.repeat)
         equal = bool(same(out_local, out_ray))
         print(f"{name}: local {t_local:.2f} s, ray {t_ray:.2f} s, equal {equal}", flush=True)
