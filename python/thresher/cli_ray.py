@@ -37,8 +37,14 @@ def _connect(address: str) -> None:
     if not ray.is_initialized():
         ray.init(address=None if address == "local" else address, include_dashboard=False)
     import ray.data
+    from ray.data.context import ShuffleStrategy
 
-    ray.data.DataContext.get_current().enable_progress_bars = False
+    # Datasets copy the DataContext when they are made: set it before any. Task-based
+    # sort shuffles start no aggregator actors (dedup: 11 s instead of 100 s on 2 CPUs).
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
 
 
 def _unsupported(args: argparse.Namespace, names: dict[str, Any]) -> None:
