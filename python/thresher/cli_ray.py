@@ -29,7 +29,7 @@ def add_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _connect(address: str) -> None:
+def _connect(address: str, quiet: bool) -> None:
     try:
         import ray
     except ImportError as e:  # pragma: no cover - depends on the install
@@ -42,7 +42,7 @@ def _connect(address: str) -> None:
     # Datasets copy the DataContext when they are made: set it before any. Task-based
     # sort shuffles start no aggregator actors (dedup: 11 s instead of 100 s on 2 CPUs).
     context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False
+    context.enable_progress_bars = not quiet  # Ray Data's own per-operator bars
     context.print_on_execution_start = False
     context.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> str | None:
     address = getattr(args, "ray", None)
     if address is None:
         return None
-    _connect(address)
+    _connect(address, args.quiet)
     started = time.perf_counter()
     if args.command == "dsir":
         report = _dsir(args)
