@@ -306,3 +306,14 @@ def test_components_label_every_node_with_its_smallest(ray_corpus: Any) -> None:
     nodes = set(a.tolist()) | set(b.tolist())
     assert got == {n: find(n) for n in nodes}
     assert rounds < 20
+
+
+def test_the_core_package_never_imports_ray() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, thresher, thresher.cli, thresher.dsir, thresher.dedup, thresher.sample; "
+        "assert 'ray' not in sys.modules, 'ray was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
