@@ -15,7 +15,7 @@
    longest, score) picks the survivor and each duplicate's similarity to it is
    computed.
 
-Only per-document results of clustered documents (about 20 bytes each) and the
+Only per-document results of clustered documents (about 30 bytes each) and the
 set of candidate documents (8 bytes each) come back to the driver; pairs never do.
 """
 
