@@ -51,6 +51,11 @@ bench-kmeans:  ## k-means against faiss-cpu and scikit-learn (slow: an hour or m
 	$(PYTHON) -m pip install --quiet -e '.[bench]'
 	$(PYTHON) benches/bench_kmeans.py
 
+.PHONY: bench-ray
+bench-ray:  ## thresher on a local Ray instance vs the local run (~3 minutes)
+	$(PYTHON) -m pip install --quiet -e '.[bench,ray]'
+	$(PYTHON) benches/bench_ray.py
+
 bench-gme:  ## GME against a numpy implementation of the same formulas (~1 minute)
 	$(PYTHON) benches/bench_gme.py
 

@@ -84,6 +84,14 @@ def dsir_log_weights(
     chunk_words: int | None = None,
     progress: _Progress | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]]: ...
+def dsir_keys(
+    log_weights: npt.NDArray[np.float64],
+    rows: npt.NDArray[np.uint64],
+    target: int,
+    seed: int,
+    method: str = "gumbel",
+    temperature: float = 1.0,
+) -> npt.NDArray[np.float64]: ...
 def dsir_select(
     model: DsirModel,
     source: _ArrowStream | SpilledCorpus,
@@ -173,6 +181,7 @@ class MinHasher:
         self, source: _ArrowStream, column: str, progress: _Progress | None = None
     ) -> npt.NDArray[np.uint32]: ...
     def signatures_of_list(self, texts: list[str]) -> npt.NDArray[np.uint32]: ...
+    def exact_similarities(self, a: list[str], b: list[str]) -> npt.NDArray[np.float64]: ...
 
 def optimal_param(
     threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow.compute as pc
 
-from thresher import _core, cli_diversity, cli_mixing
+from thresher import _core, cli_diversity, cli_mixing, cli_ray
 from thresher.dsir import DSIR
 from thresher.exceptions import InvalidParameterError, ThresherError
 
@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     dsir.add_argument("--cache-dir", default=None, help="where the decoded copy goes")
     dsir.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
     dsir.add_argument("--quiet", action="store_true", help="no progress bars")
+    cli_ray.add_flag(dsir)
     _add_sample(sub)
     _add_dedup_parser(sub)
     for module in _SUBCOMMAND_MODULES:
@@ -113,6 +114,7 @@ def _add_sample(sub: Any) -> None:
     sample.add_argument("--row-number", default="row", help="name of the added position column")
     sample.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
     sample.add_argument("--quiet", action="store_true", help="no progress bars")
+    cli_ray.add_flag(sample)
 
 
 def _run_sample(args: argparse.Namespace) -> str:
@@ -192,6 +194,27 @@ def _add_dedup_parser(sub: Any) -> None:
     dedup.add_argument("--text-column", default="text")
     dedup.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
     dedup.add_argument("--quiet", action="store_true", help="no progress bar")
+    cli_ray.add_flag(dedup)
+
+
+def dedup_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of ``thresher dedup`` common to the local and the ``--ray`` run."""
+    return {
+        "keep": args.keep,
+        "score": args.score_column,
+        "verify": args.verify,
+        "bands": args.bands,
+        "rows": args.rows,
+        "scheme": args.scheme,
+        "seed": args.seed,
+        "unit": args.unit,
+        "lowercase": not args.no_lowercase,
+        "punctuation": not args.keep_punctuation,
+        "digits": args.digits,
+        "nfkc": args.nfkc,
+        "text_column": args.text_column,
+        "output": "annotate" if args.annotate else "keep",
+    }
 
 
 def _run_dedup(args: argparse.Namespace) -> str:
@@ -205,22 +228,9 @@ def _run_dedup(args: argparse.Namespace) -> str:
         args.threshold,
         args.num_perm,
         args.ngram,
-        keep=args.keep,
-        score=args.score_column,
         method=args.method,
-        verify=args.verify,
-        bands=args.bands,
-        rows=args.rows,
-        scheme=args.scheme,
-        seed=args.seed,
-        unit=args.unit,
-        lowercase=not args.no_lowercase,
-        punctuation=not args.keep_punctuation,
-        digits=args.digits,
-        nfkc=args.nfkc,
-        text_column=args.text_column,
-        output="annotate" if args.annotate else "keep",
         quiet=args.quiet,
+        **dedup_options(args),
     )
     write_table(result.table, args.out)
     return f"{result.summary}\nwrote {args.out} in {time.perf_counter() - started:.1f} s"
@@ -293,6 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from thresher.demo import run_demo
 
             print(run_demo(k=args.k, seed=args.seed, quiet=args.quiet))
+        elif getattr(args, "ray", None) is not None:
+            print(cli_ray.run(args))
         elif args.command == "dsir":
             print(_run_dsir(args))
         elif args.command == "sample":

@@ -360,12 +360,7 @@ class DSIR:
         quiet
             No progress bar.
         """
-        if columns not in ("all", "text"):
-            _invalid("columns", f"must be 'all' or 'text', got {columns!r}")
-        if min_length < 0:
-            _invalid("min_length", f"must be >= 0, got {min_length}")
-        if seed < 0 or seed >= 2**64:
-            _invalid("seed", f"must be in [0, 2**64), got {seed}")
+        check_select(columns, min_length, seed)
         model = self.model  # raises if not fitted
         quotas = self._quotas(k)
         src = self._source(source)
@@ -547,6 +542,16 @@ class DSIR:
             f"DSIR(ngrams={self.ngrams}, num_buckets={self.num_buckets}, hash={self.hash!r}, "
             f"{fitted})"
         )
+
+
+def check_select(columns: str, min_length: int, seed: int) -> None:
+    """Check the arguments of a selection (shared with :func:`thresher.ray.select`)."""
+    if columns not in ("all", "text"):
+        _invalid("columns", f"must be 'all' or 'text', got {columns!r}")
+    if min_length < 0:
+        _invalid("min_length", f"must be >= 0, got {min_length}")
+    if seed < 0 or seed >= 2**64:
+        _invalid("seed", f"must be in [0, 2**64), got {seed}")
 
 
 def _invalid(parameter: str, message: str) -> NoReturn:

@@ -477,6 +477,20 @@ def stratified(
     array = None if weights is None else _weights(weights)
     values = labels.values
     sizes = _core.group_sizes(labels.labels, labels.low, len(values), array)
+    quotas = group_quotas(values, sizes, k, frac, allocation, spread)
+    return _core.sample_stratified(labels.labels, labels.low, quotas, _seed(seed), array)
+
+
+def group_quotas(
+    values: list[Any],
+    sizes: Sequence[int] | npt.NDArray[Any],
+    k: int | None,
+    frac: float | None,
+    allocation: Allocation,
+    spread: Mapping[Any, float] | None,
+) -> list[int]:
+    """Rows to take from each group (code order), groups of size 0 getting none, as
+    :func:`stratified` allocates them (shared with :func:`thresher.ray.stratified`)."""
     present = [i for i in range(len(values)) if sizes[i] > 0]
     by_group = allocate(
         {values[i]: int(sizes[i]) for i in present},
@@ -488,7 +502,7 @@ def stratified(
     quotas = [0] * len(values)
     for i in present:
         quotas[i] = by_group[values[i]]
-    return _core.sample_stratified(labels.labels, labels.low, quotas, _seed(seed), array)
+    return quotas
 
 
 def take(source: SourceLike, rows: npt.ArrayLike, *, quiet: bool = True) -> pa.Table:

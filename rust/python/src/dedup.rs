@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use thresher_core::dedup::exact::exact_duplicates;
+use thresher_core::dedup::near::exact_similarities;
 use thresher_core::dedup::signatures::{signatures_of_stream, signatures_of_texts};
 use thresher_core::dedup::{
     near_duplicates, near_duplicates_of_texts, optimal_param as core_optimal_param, Annotations,
@@ -119,6 +120,21 @@ impl PyMinHasher {
         })?;
         let rows = corpus.documents();
         PyArray1::from_vec(py, corpus.signatures).reshape([rows, hasher.num_perm()])
+    }
+
+    /// Exact Jaccard similarity of the shingle-hash sets of each pair `(a[i], b[i])`
+    /// of two Python lists of str (the verification of `near_dedup(verify="exact")`).
+    fn exact_similarities<'py>(
+        &self,
+        py: Python<'py>,
+        a: &Bound<'py, PyList>,
+        b: &Bound<'py, PyList>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let (left, right) = (string_items(a)?, string_items(b)?);
+        let (left, right) = (borrowed_texts(&left)?, borrowed_texts(&right)?);
+        let hasher = &self.inner;
+        let values = run(py, None, |_| exact_similarities(hasher, &left, &right))?;
+        Ok(PyArray1::from_vec(py, values))
     }
 }
 

@@ -195,6 +195,45 @@ pub fn dsir_log_weights<'py>(
     Ok((weights, PyArray1::from_vec(py, scores.tokens)))
 }
 
+fn select_method(name: &str) -> PyResult<Method> {
+    match name {
+        "gumbel" => Ok(Method::Gumbel),
+        "top_k" => Ok(Method::TopK),
+        other => Err(invalid(
+            "method",
+            format!("must be 'gumbel' or 'top_k', got {other:?}"),
+        )),
+    }
+}
+
+/// Selection keys of documents at global positions `rows` for target `target`
+/// (see `thresher_core::dsir::select::key`): partitions keyed apart merge exactly.
+#[pyfunction]
+#[pyo3(signature = (log_weights, rows, target, seed, method="gumbel", temperature=1.0))]
+pub fn dsir_keys<'py>(
+    py: Python<'py>,
+    log_weights: PyReadonlyArray1<'py, f64>,
+    rows: PyReadonlyArray1<'py, u64>,
+    target: usize,
+    seed: u64,
+    method: &str,
+    temperature: f64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let method = select_method(method)?;
+    let (weights, rows) = (log_weights.as_array(), rows.as_array());
+    if weights.len() != rows.len() {
+        return Err(invalid(
+            "rows",
+            format!("{} rows for {} log weights", rows.len(), weights.len()),
+        ));
+    }
+    let keys = weights
+        .iter()
+        .zip(rows.iter())
+        .map(|(&w, &row)| dsir::select::key(method, temperature, seed, target, row, w));
+    Ok(PyArray1::from_iter(py, keys))
+}
+
 /// Select documents in one streaming pass; returns a dict (see `thresher.dsir`).
 #[pyfunction]
 #[pyo3(signature = (model, source, column, k, seed, method="gumbel", temperature=1.0, normalize="none", clip=None, min_length=0, keep_all_columns=true, chunk_words=None, progress=None))]
@@ -215,16 +254,7 @@ pub fn dsir_select<'py>(
     chunk_words: Option<usize>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let method = match method {
-        "gumbel" => Method::Gumbel,
-        "top_k" => Method::TopK,
-        other => {
-            return Err(invalid(
-                "method",
-                format!("must be 'gumbel' or 'top_k', got {other:?}"),
-            ))
-        }
-    };
+    let method = select_method(method)?;
     if let Some(bad) = k.iter().find(|&&v| v <= 0) {
         return Err(invalid("k", format!("must be at least 1, got {bad}")));
     }

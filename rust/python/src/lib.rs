@@ -43,6 +43,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dsir::count_features, m)?)?;
     m.add_function(wrap_pyfunction!(dsir::dsir_log_weights, m)?)?;
     m.add_function(wrap_pyfunction!(dsir::dsir_select, m)?)?;
+    m.add_function(wrap_pyfunction!(dsir::dsir_keys, m)?)?;
     m.add_function(wrap_pyfunction!(dsir::kl_reduction, m)?)?;
     m.add_function(wrap_pyfunction!(dsir::feature_buckets, m)?)?;
     m.add_class::<dsir::PyDsirModel>()?;

@@ -130,6 +130,26 @@ pub fn near_duplicates_of_texts(texts: &[&str], options: &NearOptions) -> Result
     cluster(corpus, options, sets)
 }
 
+/// The exact Jaccard similarity of the shingle-hash sets of each pair `(a[i], b[i])`,
+/// as [`Verify::Exact`] computes it: for candidates found elsewhere (e.g. by a
+/// distributed engine) to be verified exactly as a local run verifies them.
+pub fn exact_similarities(hasher: &MinHasher, a: &[&str], b: &[&str]) -> Result<Vec<f64>> {
+    if a.len() != b.len() {
+        return Err(Error::invalid(
+            "texts",
+            format!("{} first texts for {} second texts", a.len(), b.len()),
+        ));
+    }
+    let shingling = *hasher.shingling();
+    Ok(a.par_iter()
+        .zip(b.par_iter())
+        .map_init(ShingleScratch::default, |scratch, (x, y)| {
+            let left = shingling.hash_set(x, scratch);
+            jaccard(&left, &shingling.hash_set(y, scratch))
+        })
+        .collect())
+}
+
 /// Candidates, verification, clusters and survivors from the signatures of a corpus.
 fn cluster(
     corpus: CorpusSignatures,

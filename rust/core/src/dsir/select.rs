@@ -156,6 +156,24 @@ fn validate(model: &DsirModel, options: &SelectOptions) -> Result<()> {
     options.weights.validate()
 }
 
+/// The selection key of document `row` (global 0-based index) for target `t`: the
+/// log weight itself ([`Method::TopK`]) or `log_weight / temperature` plus the Gumbel
+/// draw of `(seed, t, row)`. A selection is the `k` largest keys (ties: smaller row),
+/// so partitions of a corpus can be keyed separately and their best keys merged.
+pub fn key(
+    method: Method,
+    temperature: f64,
+    seed: u64,
+    t: usize,
+    row: u64,
+    log_weight: f64,
+) -> f64 {
+    match method {
+        Method::TopK => log_weight,
+        Method::Gumbel => log_weight / temperature + gumbel(seed, t as u64, row),
+    }
+}
+
 /// Select documents from `stream` (text in `column`) in one pass.
 pub fn select(
     model: &DsirModel,
@@ -193,12 +211,14 @@ pub fn select(
             let row = first_row + i as u64;
             for (t, heap) in heaps.iter_mut().enumerate() {
                 let log_weight = scores.get(i, t);
-                let key = match options.method {
-                    Method::TopK => log_weight,
-                    Method::Gumbel => {
-                        log_weight / options.temperature + gumbel(options.seed, t as u64, row)
-                    }
-                };
+                let key = key(
+                    options.method,
+                    options.temperature,
+                    options.seed,
+                    t,
+                    row,
+                    log_weight,
+                );
                 *kept |= heap.offer(Candidate {
                     key,
                     row,

@@ -1,0 +1,319 @@
+"""thresher.ray on a local Ray instance: every result equals the local run's, with
+the corpus in 1, 7 or 64 blocks and blocks read in another order; a worker killed
+mid-job changes nothing; bad input raises the local typed error.
+
+One Ray instance (``ray.init(num_cpus=2)``, ~7 s) serves the whole module.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import thresher
+from corpus_helpers import load_records, write_records
+from thresher import sample
+from thresher.exceptions import MissingFieldError, ThresherError
+
+ray = pytest.importorskip("ray")
+import thresher.ray as tr  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+LAYOUTS = [1, 7, 64]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ray_instance() -> Iterator[None]:
+    import ray.data
+
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        configure_logging=False,
+        runtime_env={"env_vars": {"RAY_DATA_DISABLE_PROGRESS_BARS": "1"}},
+    )
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    # Task-based shuffles: no aggregator actors to start on a 2-CPU instance.
+    context.shuffle_strategy = ray.data.context.ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    yield
+    ray.shutdown()
+
+
+def _edit(text: str, rng: random.Random) -> str:
+    words = text.split()
+    for _ in range(max(1, len(words) // 60)):
+        words[rng.randrange(len(words))] = rng.choice(["alpha", "beta", "gamma"])
+    return " ".join(words)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory, raw_path: Path) -> list[str]:
+    """Three JSONL files: 400 real sections plus 80 near-copies, a weight ``w`` (some
+    zero) and the ``domain`` group column."""
+    rng = random.Random(5)
+    records = load_records(raw_path)
+    copies = []
+    for i in rng.sample(range(len(records)), 80):
+        copy = dict(records[i])
+        copy["text"] = _edit(copy["text"], rng)
+        copies.append(copy)
+    docs = records + copies
+    rng.shuffle(docs)
+    for i, doc in enumerate(docs):
+        doc["w"] = 0.0 if i % 11 == 0 else round(rng.random() * 5, 3)
+    folder = tmp_path_factory.mktemp("ray_corpus")
+    cuts = [0, 150, 160, 480]  # a small file in the middle
+    paths = []
+    for n, (a, b) in enumerate(itertools.pairwise(cuts)):
+        paths.append(str(write_records(docs[a:b], folder / f"part-{n}.jsonl")))
+    return paths
+
+
+_LAYOUTS: dict[tuple[int, int], Any] = {}
+
+
+def _layout(dataset: Any, blocks: int) -> Any:
+    """``dataset`` in ``blocks`` blocks, in a shuffled block order (made once)."""
+    key = (id(dataset), blocks)
+    if key not in _LAYOUTS:
+        _LAYOUTS[key] = dataset.repartition(blocks).randomize_block_order(seed=blocks).materialize()
+    return _LAYOUTS[key]
+
+
+@pytest.fixture(scope="module")
+def ray_corpus(corpus: list[str]) -> Any:
+    return tr.read(corpus).materialize()
+
+
+def test_read_numbers_rows_as_the_local_stream(corpus: list[str], ray_corpus: Any) -> None:
+    local = thresher.read(corpus).to_reader().read_all()
+    table = pa.concat_tables(ray.get(_layout(ray_corpus, 7).to_arrow_refs()))
+    order = np.argsort(table.column(tr.ROW).to_numpy())
+    assert table.column(tr.ROW).to_numpy()[order].tolist() == list(range(local.num_rows))
+    assert table.take(order).drop_columns([tr.ROW]).equals(local)
+    parts = [local.slice(0, 100), local.slice(100, 7), local.slice(107)]
+    numbered = pa.concat_tables(
+        ray.get(tr.with_row_ids(ray.data.from_arrow(parts)).to_arrow_refs())
+    )
+    assert numbered.column(tr.ROW).to_pylist() == list(range(local.num_rows))
+
+
+def test_dsir_fit_and_select_equal_local(
+    corpus: list[str], target_path: Path, ray_corpus: Any
+) -> None:
+    local = thresher.DSIR(num_buckets=2000).fit(target_path, corpus)
+    fitted = tr.fit(thresher.DSIR(num_buckets=2000), target_path, _layout(ray_corpus, 7))
+    assert np.array_equal(fitted.log_diff, local.log_diff)
+    assert fitted.fit_stats == local.fit_stats
+    for method, min_length, layouts in [("gumbel", 0, LAYOUTS), ("top_k", 50, [7])]:
+        want = local.select(corpus, k=37, seed=11, method=method, min_length=min_length)
+        for blocks in layouts:
+            got = tr.select(
+                fitted,
+                _layout(ray_corpus, blocks),
+                k=37,
+                seed=11,
+                method=method,
+                min_length=min_length,
+            )
+            assert got.rows.tolist() == want.rows.tolist(), (method, blocks)
+            assert np.array_equal(got.log_weights, want.log_weights)
+            assert got.table.equals(want.table)
+            assert (got.documents, got.eligible) == (want.documents, want.eligible)
+            assert got.kl_reduction == pytest.approx(want.kl_reduction, abs=1e-12)
+
+
+def test_dsir_several_targets_equal_local(
+    corpus: list[str], target_path: Path, raw_path: Path, ray_corpus: Any
+) -> None:
+    targets = {"pg": target_path, "raw": raw_path}
+    local = thresher.DSIR(num_buckets=500).fit(targets, corpus)
+    fitted = tr.fit(thresher.DSIR(num_buckets=500), targets, ray_corpus)
+    want = local.select(corpus, k={"pg": 10, "raw": 15}, seed=2, columns="text")
+    got = tr.select(
+        fitted, _layout(ray_corpus, 64), k={"pg": 10, "raw": 15}, seed=2, columns="text"
+    )
+    assert got.table.equals(want.table)
+
+
+def _weights(corpus: list[str]) -> Any:
+    return thresher.read(corpus, text_column=None).to_reader().read_all().column("w")
+
+
+def test_sampling_equals_local(corpus: list[str], ray_corpus: Any) -> None:
+    n = thresher.read(corpus).to_reader().read_all().num_rows
+    weights = _weights(corpus)
+    strata_local = sample.stratified_rows(corpus, "domain", 40, allocation="equal", seed=4)
+    strata_weighted = sample.stratified_rows(corpus, "domain", 30, weight_column="w", seed=4)
+    for blocks in LAYOUTS:
+        ds = _layout(ray_corpus, blocks)
+        uni = tr.uniform(ds, 25, seed=9)
+        assert uni.column("row").to_pylist() == sample.uniform(n, 25, seed=9).tolist()
+        assert uni.equals(
+            sample.take(corpus, sample.uniform(n, 25, seed=9)).append_column(
+                "row", uni.column("row")
+            )
+        )
+        wtd = tr.weighted(ds, 30, "w", seed=7)
+        assert wtd.column("row").to_pylist() == sample.weighted(weights, 30, seed=7).tolist()
+        strata = tr.stratified(ds, "domain", 40, allocation="equal", seed=4)
+        assert strata.equals(strata_local), blocks
+        if blocks == 64:  # weighted strata: the keyed samples of 64 blocks merged
+            strata = tr.stratified(ds, "domain", 30, weight_column="w", seed=4)
+            assert strata.equals(strata_weighted), blocks
+
+
+@pytest.mark.parametrize(
+    ("blocks", "keep", "verify", "output"),
+    [
+        (1, "first", "exact", "keep"),
+        (7, "longest", "exact", "annotate"),
+        (64, "score", "signature", "annotate"),
+    ],
+)
+def test_dedup_equals_local(
+    corpus: list[str], ray_corpus: Any, blocks: int, keep: Any, verify: Any, output: Any
+) -> None:
+    score = "w" if keep == "score" else None
+    local = thresher.dedup(
+        corpus, threshold=0.7, keep=keep, score=score, verify=verify, output=output
+    )
+    assert local.summary.duplicates >= 40  # the near-copies are found
+    got = tr.dedup(
+        _layout(ray_corpus, blocks),
+        threshold=0.7,
+        keep=keep,
+        score=score,
+        verify=verify,
+        output=output,
+    )
+    assert got.summary == local.summary
+    table = got.to_arrow()
+    assert table.equals(local.table)
+    if output == "annotate":
+        assert table.column("cluster_id").to_numpy().tolist() == local.cluster_id.tolist()
+        sim = table.column("similarity").to_numpy(zero_copy_only=False)
+        assert np.array_equal(sim, local.similarity, equal_nan=True)
+
+
+def test_cli_ray_flag_writes_the_local_output(tmp_path: Path, corpus: list[str]) -> None:
+    from thresher.cli import main
+
+    local_out, ray_out = tmp_path / "local.parquet", tmp_path / "ray.parquet"
+    base = ["sample", *corpus, "--by", "domain", "-k", "30", "--seed", "3", "--quiet"]
+    assert main([*base, "--out", str(local_out)]) == 0
+    assert main([*base, "--out", str(ray_out), "--ray", "local"]) == 0
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(ray_out).equals(pq.read_table(local_out))
+
+
+def _killer(marker: str) -> Callable[[pa.Table], pa.Table]:
+    def kill_once(batch: pa.Table) -> pa.Table:
+        if not os.path.exists(marker):
+            with open(marker, "w") as f:
+                f.write("killed")
+            os._exit(1)  # the worker dies mid-job; Ray retries the task
+        return batch
+
+    return kill_once
+
+
+def test_a_killed_worker_changes_nothing(
+    tmp_path: Path, corpus: list[str], target_path: Path, ray_corpus: Any
+) -> None:
+    local = thresher.DSIR(num_buckets=500).fit(target_path, corpus)
+    want = local.select(corpus, k=20, seed=5)
+    fitted = tr.fit(thresher.DSIR(num_buckets=500), target_path, ray_corpus)
+    marker = str(tmp_path / "killed")
+    doomed = _layout(ray_corpus, 7).map_batches(
+        _killer(marker), batch_format="pyarrow", max_retries=3
+    )
+    got = tr.select(fitted, doomed, k=20, seed=5)
+    assert os.path.exists(marker)
+    assert got.table.equals(want.table)
+    marker2 = str(tmp_path / "killed2")
+    doomed = _layout(ray_corpus, 7).map_batches(
+        _killer(marker2), batch_format="pyarrow", max_retries=3
+    )
+    weights = _weights(corpus)
+    assert tr.weighted(doomed, 30, "w", seed=7).column("row").to_pylist() == (
+        sample.weighted(weights, 30, seed=7).tolist()
+    )
+    assert os.path.exists(marker2)
+
+
+def test_missing_text_column_is_the_local_error(tmp_path: Path, ray_corpus: Any) -> None:
+    path = write_records([{"body": "a b c"}, {"body": "d e"}], tmp_path / "bad.jsonl")
+    with pytest.raises(MissingFieldError) as local:
+        thresher.dedup(str(path))
+    with pytest.raises(MissingFieldError) as remote:
+        tr.read(str(path))
+    assert str(remote.value) == str(local.value)
+    with pytest.raises(MissingFieldError):
+        tr.dedup(ray_corpus, text_column="body")
+
+
+def test_bad_json_in_a_later_file_names_file_and_line(tmp_path: Path) -> None:
+    good = write_records([{"text": "a b"}], tmp_path / "a.jsonl")
+    bad = tmp_path / "b.jsonl"
+    bad.write_text('{"text": "ok"}\n{"text": \n')
+    with pytest.raises(ThresherError) as local:
+        thresher.dedup([str(good), str(bad)])
+    with pytest.raises(ThresherError) as remote:
+        tr.read([str(good), str(bad)])
+    assert type(remote.value) is type(local.value)
+    assert str(remote.value) == str(local.value)
+
+
+def test_components_label_every_node_with_its_smallest(ray_corpus: Any) -> None:
+    from thresher.ray.components import components
+
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 400, 300)
+    b = rng.integers(0, 400, 300)
+    a, b = np.minimum(a, b), np.maximum(a, b)
+    keep = a != b
+    a, b = a[keep], b[keep]
+    # a long path too: the worst case of label propagation
+    a = np.concatenate([a, np.arange(1000, 1099)])
+    b = np.concatenate([b, np.arange(1001, 1100)])
+    parent = list(range(1100))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        rx, ry = find(x), find(y)
+        parent[max(rx, ry)] = min(rx, ry)
+    edges = ray.data.from_arrow(pa.table({"a": a, "b": b})).repartition(5)
+    labels, rounds = components(edges, 4)
+    table = pa.concat_tables(ray.get(labels.to_arrow_refs()))
+    got = dict(zip(table.column("node").to_pylist(), table.column("root").to_pylist(), strict=True))
+    nodes = set(a.tolist()) | set(b.tolist())
+    assert got == {n: find(n) for n in nodes}
+    assert rounds < 20
+
+
+def test_the_core_package_never_imports_ray() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, thresher, thresher.cli, thresher.dsir, thresher.dedup, thresher.sample; "
+        "assert 'ray' not in sys.modules, 'ray was imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
