@@ -282,3 +282,28 @@ def gme_rank(
     seed: int = 0,
     progress: _Progress | None = None,
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+
+# rebalance and valuation (rust/python/src/rebalance.rs)
+_Features = npt.NDArray[np.float32] | npt.NDArray[np.float64]
+
+def resample(
+    x: _Features,
+    labels: npt.NDArray[np.uint32],
+    targets: list[int],
+    method: str = "smote",
+    k_neighbors: int = 5,
+    seed: int = 0,
+    cell_size: int | None = None,
+    probe: int = 3,
+) -> dict[str, Any]: ...
+def nearest_neighbors(
+    x: _Features, k: int, seed: int = 0, cell_size: int | None = None, probe: int = 3
+) -> npt.NDArray[np.uint32]: ...
+def knn_shapley(
+    x_train: _Features,
+    y_train: npt.NDArray[np.uint32],
+    x_val: _Features,
+    y_val: npt.NDArray[np.uint32],
+    k: int,
+    progress: _Progress | None = None,
+) -> npt.NDArray[np.float64]: ...

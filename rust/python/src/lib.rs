@@ -18,8 +18,10 @@ mod dsir;
 mod errors;
 mod input;
 mod io;
+mod rebalance;
 mod sample;
 mod threads;
+mod valuation;
 
 /// Use `n` worker threads for all kernels (0 restores the default: the CPU count, or
 /// `THRESHER_NUM_THREADS`).
@@ -50,5 +52,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     sample::register(m)?;
     dedup::register(m)?;
     cluster::register(m)?;
+    rebalance::register(m)?;
+    valuation::register(m)?;
     Ok(())
 }
