@@ -60,7 +60,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--peer-repeats-large", type=int, default=1)
+    parser.add_argument(
+        "--repeats-large", type=int, default=1, help="runs of each tool from 500,000 rows"
+    )
     parser.add_argument("--cell-size", type=int, default=2000)
     parser.add_argument("--no-real", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS / "smote.md")
@@ -73,14 +75,14 @@ def main() -> None:
     rows: list[list[Any]] = []
     notes: list[str] = []
 
-    def compare(name: str, x: np.ndarray, y: np.ndarray, peer_repeats: int, cells: bool) -> None:
+    def compare(name: str, x: np.ndarray, y: np.ndarray, repeats: int, cells: bool) -> None:
         print(f"{name}: imbalanced-learn", flush=True)
         peer, (_, py) = common.median_time(
-            lambda: SMOTE(k_neighbors=5, random_state=0).fit_resample(x, y), peer_repeats, echo=True
+            lambda: SMOTE(k_neighbors=5, random_state=0).fit_resample(x, y), repeats, echo=True
         )
         print(f"{name}: thresher exact", flush=True)
         ours, r = common.median_time(
-            lambda: thresher.rebalance.smote(x, y, k_neighbors=5, seed=0), args.repeats, echo=True
+            lambda: thresher.rebalance.smote(x, y, k_neighbors=5, seed=0), repeats, echo=True
         )
         assert len(r.y) == len(py) and np.array_equal(np.unique(r.y), np.unique(py))
         rows.append(
@@ -99,7 +101,7 @@ def main() -> None:
                 lambda: thresher.rebalance.smote(
                     x, y, k_neighbors=5, seed=0, cell_size=args.cell_size
                 ),
-                args.repeats,
+                repeats,
                 echo=True,
             )
             rec = recall(x, y, args.cell_size)
@@ -116,7 +118,7 @@ def main() -> None:
         rows.append(
             [
                 name,
-                f"imbalanced-learn ({peer_repeats} run{'s' if peer_repeats > 1 else ''})",
+                f"imbalanced-learn ({repeats} run{'s' if repeats > 1 else ''})",
                 f"{peer:.2f} s",
                 "1x",
                 "1.000",
@@ -127,7 +129,7 @@ def main() -> None:
 
     for n in args.sizes:
         x, y = blobs(n, 32, 0.10, seed=n)
-        repeats = args.repeats if n <= 200_000 else args.peer_repeats_large
+        repeats = args.repeats if n < 500_000 else args.repeats_large
         compare(f"{n:,} x 32 (10% minority)", x, y, repeats, cells=True)
     if not args.no_real:
         data = common.minilm_30k()
