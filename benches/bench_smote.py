@@ -4,7 +4,7 @@
 Synthetic data: n x 32 float32 rows, two classes at a 9:1 imbalance (10% minority,
 a common fraud / rare-event ratio), each class a mixture of 50 Gaussian blobs; SMOTE
 with k = 5 brings the minority up to the majority count ("auto"). thresher runs exact
-and approximate (k-means cells of ~2,000 points, 3 probed) neighbour searches; the
+and approximate (k-means cells of ~1,000 points, 3 probed) neighbour searches; the
 recall of the approximate one is measured against the exact one. Real data: the
 MiniLM embeddings of 30,000 documentation sections (384-d, float16 read as float32) in
 34 domains (5,872 to 21 rows), every domain brought up to the largest.
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument(
         "--repeats-large", type=int, default=1, help="runs of each tool from 500,000 rows"
     )
-    parser.add_argument("--cell-size", type=int, default=2000)
+    parser.add_argument("--cell-size", type=int, default=1000)
     parser.add_argument("--no-real", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS / "smote.md")
     args = parser.parse_args()

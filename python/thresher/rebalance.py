@@ -322,8 +322,10 @@ def smote(
     cell_size
         Approximate neighbour search for large classes: cluster the class with k-means
         into cells of about this many points and search each point's neighbours in
-        the ``probe`` cells nearest its own (recall 0.95-0.99 at ``cell_size=2000``,
-        ``probe=3`` on the benchmarks; see benches/results/smote.md). ``None``: exact.
+        the ``probe`` cells nearest its own. Recall of the exact neighbours measured on
+        100,000 points in 50 Gaussian blobs (32-d): 1.000 at ``cell_size=2000``, 0.993
+        at 1000, 0.88 at 500 (0.98 with ``probe=5``), for 16x to 70x fewer distance
+        pairs; lower on data without cluster structure. ``None``: exact.
     probe
         Cells searched per point with ``cell_size``.
 
