@@ -6,7 +6,8 @@ al. 2002), with the distribution of imbalanced-learn's ``SMOTE``;
 :func:`random_over_sample` adds copies of random rows; :func:`random_under_sample`
 keeps a random subset of the large classes. ``sampling_strategy`` takes the values of
 imbalanced-learn. float32 and float64 matrices are read in place by the Rust core; the
-neighbour search runs in float32 (exact, parallel, on matrix-multiply tiles, or
+neighbour search runs in float32 (exact, parallel, on matrix-multiply tiles, pruned
+by the triangle inequality over k-means cells from 20,000 points of a class, or
 approximate within k-means cells with ``cell_size``). The result is the same for a
 seed whatever the thread count.
 

@@ -5,7 +5,9 @@
 //! `gemm` tile (`||c||^2 - 2 q.c`, the query's own norm being the same for all its
 //! candidates), scanned into a per-row sorted top-k. Blocks depend only on the set's
 //! size, so the neighbours are the same whatever the thread count. Ties: the smaller
-//! index is the nearer.
+//! index is the nearer. From [`PRUNE_FROM`] points the exact search skips the pairs
+//! that the triangle inequality over k-means cells rules out (`pruned.rs`): same
+//! neighbours, far less work on clustered data.
 //!
 //! Approximate ([`Search::Cells`]): the set is clustered by k-means (the `cluster`
 //! module) and each point's neighbours are searched among the points of the `probe`
@@ -15,6 +17,7 @@
 use rayon::prelude::*;
 
 use super::dense::{column_means, subtract};
+use super::pruned::pruned;
 use crate::cluster::distance::{block_rows, dot_tile, row_norms};
 use crate::cluster::kmeans::group_by_label;
 use crate::cluster::matrix::squared_distance;
@@ -25,7 +28,8 @@ use crate::Result;
 /// How neighbours are searched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Search {
-    /// Every pair of points (exact).
+    /// Exact: every pair of points below [`PRUNE_FROM`] points; from there, pairs
+    /// pruned by the triangle inequality over k-means cells (same neighbours).
     Exact,
     /// Within k-means cells of about `cell_size` points, each point searching its own
     /// cell and the `probe - 1` cells whose centroids are nearest to it.
@@ -38,9 +42,9 @@ pub enum Search {
 }
 
 /// Query rows per block.
-const QUERY_ROWS: usize = 256;
+pub(super) const QUERY_ROWS: usize = 256;
 /// Candidate rows per gemm tile.
-const CANDIDATES: usize = 1024;
+pub(super) const CANDIDATES: usize = 1024;
 
 /// The `k` nearest neighbours of each of the `m` rows of `points` (contiguous, `m x d`)
 /// among the other rows: `m * k` indices, each row's nearest first.
@@ -60,12 +64,19 @@ pub fn neighbours(
         Search::Cells { cell_size, probe } if m / cell_size.max(1) >= 2 => {
             cells(&centred, d, k, cell_size.max(1), probe.max(1), seed)
         }
+        _ if m >= PRUNE_FROM => pruned(&centred, d, k, PRUNE_CELL, seed),
         _ => {
             let ids: Vec<u32> = (0..m as u32).collect();
             Ok(join(&centred, &ids, &centred, &ids, d, k))
         }
     }
 }
+
+/// From this many points the exact search prunes with k-means cells
+/// ([`super::pruned`]); below, it scans all pairs.
+pub const PRUNE_FROM: usize = 20_000;
+/// Target points per cell of the pruned exact search.
+const PRUNE_CELL: usize = 256;
 
 /// The rows minus their mean (computed in f64): distances do not change, but the
 /// expanded form `||c||^2 - 2 q.c` loses far less precision on data far from the origin.
@@ -77,11 +88,11 @@ pub fn centre(points: &[f32], d: usize) -> Vec<f32> {
 
 /// Extra candidates kept by the expanded-form scan, then re-ranked by distances
 /// computed from differences.
-const SLACK: usize = 3;
+pub(super) const SLACK: usize = 3;
 
 /// Top-`k` of each query among the candidates (self excluded by id): `queries.len() * k`
 /// candidate ids. Candidate ids must ascend (ties go to the smaller id).
-fn join(
+pub(super) fn join(
     queries: &[f32],
     q_ids: &[u32],
     cands: &[f32],
@@ -122,21 +133,10 @@ fn join(
                 }
                 c0 += t;
             }
-            // Re-rank the kept candidates by distances from differences.
             let mut exact: Vec<(f32, u32)> = Vec::with_capacity(keep);
             for r in 0..rows {
                 let qr = &q[r * d..(r + 1) * d];
-                exact.clear();
-                exact.extend(
-                    best[r * keep..(r + 1) * keep]
-                        .iter()
-                        .filter(|e| e.1 != u32::MAX)
-                        .map(|&(_, pos)| {
-                            let p = pos as usize;
-                            (squared_distance(qr, &cands[p * d..(p + 1) * d]), pos)
-                        }),
-                );
-                exact.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                rerank(qr, &best[r * keep..(r + 1) * keep], cands, d, &mut exact);
                 for (o, &(_, pos)) in dst[r * k..(r + 1) * k].iter_mut().zip(exact.iter()) {
                     *o = c_ids[pos as usize];
                 }
@@ -146,15 +146,71 @@ fn join(
     out
 }
 
-/// Insert into a sorted top-k, after the entries of equal distance.
+/// Re-rank the candidates `kept` (positions in `cands`; unused slots `u32::MAX`) of the
+/// query `q` by squared distances computed from differences: `exact` holds them nearest
+/// first, ties by the smaller position.
+pub(super) fn rerank(
+    q: &[f32],
+    kept: &[(f32, u32)],
+    cands: &[f32],
+    d: usize,
+    exact: &mut Vec<(f32, u32)>,
+) {
+    exact.clear();
+    exact.extend(kept.iter().filter(|e| e.1 != u32::MAX).map(|&(_, pos)| {
+        let p = pos as usize;
+        (squared_distance(q, &cands[p * d..(p + 1) * d]), pos)
+    }));
+    exact.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+}
+
+/// Insert into a top-k sorted by (distance, index): after the entries of equal
+/// distance when indices arrive ascending, as in [`join`].
 #[inline]
-fn insert(top: &mut [(f32, u32)], item: (f32, u32)) {
+pub(super) fn insert(top: &mut [(f32, u32)], item: (f32, u32)) {
     let mut i = top.len() - 1;
-    while i > 0 && top[i - 1].0 > item.0 {
+    while i > 0 && (top[i - 1].0 > item.0 || (top[i - 1].0 == item.0 && top[i - 1].1 > item.1)) {
         top[i] = top[i - 1];
         i -= 1;
     }
     top[i] = item;
+}
+
+/// Points grouped into k-means cells.
+pub(super) struct Cells {
+    /// Cell `c`'s members are `order[offsets[c]..offsets[c + 1]]`, ascending.
+    pub offsets: Vec<usize>,
+    /// Point indices, cell by cell.
+    pub order: Vec<u32>,
+    /// `n_cells x d` centroids.
+    pub centroids: Vec<f32>,
+}
+
+/// Cluster the rows into `n_cells` k-means cells (a few iterations on a sample: cells
+/// only need to be compact, not converged). Deterministic for a seed.
+pub(super) fn fit_cells(points: &[f32], d: usize, n_cells: usize, seed: u64) -> Result<Cells> {
+    let matrix = Matrix::from_f32(points, d)?;
+    let mut options = KMeansOptions::new(n_cells);
+    options.max_iter = 10;
+    options.seed = seed;
+    options.init = Init::Random;
+    options.max_points_per_centroid = Some(64);
+    let fitted = cluster::fit(&matrix, &options, &NoProgress)?;
+    let (offsets, order) = group_by_label(&fitted.assignment.labels, n_cells);
+    Ok(Cells {
+        offsets,
+        order,
+        centroids: fitted.centroids,
+    })
+}
+
+/// The rows `ids` of `points`, contiguous.
+pub(super) fn gather(points: &[f32], d: usize, ids: &[u32]) -> Vec<f32> {
+    let mut buf = vec![0f32; ids.len() * d];
+    for (dst, &i) in buf.chunks_exact_mut(d).zip(ids) {
+        dst.copy_from_slice(&points[i as usize * d..(i as usize + 1) * d]);
+    }
+    buf
 }
 
 fn cells(
@@ -167,16 +223,12 @@ fn cells(
 ) -> Result<Vec<u32>> {
     let m = points.len() / d;
     let n_cells = m.div_ceil(cell_size);
-    let matrix = Matrix::from_f32(points, d)?;
-    let mut options = KMeansOptions::new(n_cells);
-    options.max_iter = 10;
-    options.seed = seed;
-    options.init = Init::Random;
-    options.max_points_per_centroid = Some(64);
-    let fitted = cluster::fit(&matrix, &options, &NoProgress)?;
-    let labels = &fitted.assignment.labels;
-    let (offsets, order) = group_by_label(labels, n_cells);
-    let centroids = &fitted.centroids;
+    let Cells {
+        offsets,
+        order,
+        centroids,
+    } = fit_cells(points, d, n_cells, seed)?;
+    let centroids = &centroids;
     let c_norms = row_norms(centroids, d);
     let mut out = vec![0u32; m * k];
     let per_cell: Vec<(Vec<u32>, Vec<u32>)> = (0..n_cells)
@@ -210,14 +262,14 @@ fn cells(
                 cand.extend_from_slice(&order[offsets[o]..offsets[o + 1]]);
             }
             cand.sort_unstable();
-            let gather = |ids: &[u32]| {
-                let mut buf = vec![0f32; ids.len() * d];
-                for (dst, &i) in buf.chunks_exact_mut(d).zip(ids) {
-                    dst.copy_from_slice(&points[i as usize * d..(i as usize + 1) * d]);
-                }
-                buf
-            };
-            let found = join(&gather(members), members, &gather(&cand), &cand, d, k);
+            let found = join(
+                &gather(points, d, members),
+                members,
+                &gather(points, d, &cand),
+                &cand,
+                d,
+                k,
+            );
             (members.to_vec(), found)
         })
         .collect();
@@ -240,7 +292,7 @@ pub fn recall(exact: &[u32], approx: &[u32], k: usize) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn data(m: usize, d: usize, seed: u64) -> Vec<f32> {
@@ -252,46 +304,44 @@ mod tests {
             .collect()
     }
 
-    fn brute(points: &[f32], d: usize, k: usize) -> Vec<Vec<f32>> {
-        points
-            .chunks(d)
-            .enumerate()
-            .map(|(i, p)| {
-                let mut ds: Vec<f32> = points
-                    .chunks(d)
-                    .enumerate()
-                    .filter(|&(j, _)| j != i)
-                    .map(|(_, q)| squared_distance(p, q))
-                    .collect();
-                ds.sort_by(f32::total_cmp);
-                ds.truncate(k);
-                ds
-            })
-            .collect()
+    fn dist_f64(a: &[f32], b: &[f32]) -> f64 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
+            .sum()
+    }
+
+    /// Checks `found` (`m * k` ids) against f64 brute force on `points`: no point is
+    /// its own neighbour and the neighbour distances are the k smallest.
+    pub(in crate::rebalance) fn assert_exact(points: &[f32], d: usize, k: usize, found: &[u32]) {
+        let rows: Vec<&[f32]> = points.chunks(d).collect();
+        for (i, a) in rows.iter().enumerate() {
+            let mut truth: Vec<f64> = rows
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, b)| dist_f64(a, b))
+                .collect();
+            truth.sort_by(f64::total_cmp);
+            let mut got: Vec<f64> = found[i * k..(i + 1) * k]
+                .iter()
+                .map(|&j| {
+                    assert_ne!(j as usize, i);
+                    dist_f64(a, rows[j as usize])
+                })
+                .collect();
+            got.sort_by(f64::total_cmp);
+            for (g, t) in got.iter().zip(&truth) {
+                assert!((g - t).abs() <= 1e-4 * t.max(1.0), "row {i}: {g} vs {t}");
+            }
+        }
     }
 
     #[test]
     fn exact_matches_brute_force() {
         let (m, d, k) = (1500, 9, 5);
         let p = data(m, d, 1);
-        let found = neighbours(&p, d, k, Search::Exact, 0).unwrap();
-        let truth = brute(&p, d, k);
-        for i in 0..m {
-            let mut got: Vec<f32> = found[i * k..(i + 1) * k]
-                .iter()
-                .map(|&j| {
-                    assert_ne!(j as usize, i);
-                    squared_distance(
-                        &p[i * d..(i + 1) * d],
-                        &p[j as usize * d..(j as usize + 1) * d],
-                    )
-                })
-                .collect();
-            got.sort_by(f32::total_cmp);
-            for (g, t) in got.iter().zip(&truth[i]) {
-                assert!((g - t).abs() <= 1e-4 * t.max(1.0), "row {i}: {g} vs {t}");
-            }
-        }
+        assert_exact(&p, d, k, &neighbours(&p, d, k, Search::Exact, 0).unwrap());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod dense;
 pub mod knn;
+mod pruned;
 pub mod random;
 pub mod smote;
 
