@@ -122,6 +122,32 @@ def test_string_labels_and_lists() -> None:
     assert r.x.dtype == np.float64
 
 
+@pytest.mark.parametrize("kind", ["blobs", "grid"])
+def test_pruned_exact_search_of_a_large_class_equals_brute_force(kind: str) -> None:
+    # From 20,000 points the exact search prunes over k-means cells: same neighbours.
+    rng = np.random.default_rng(5)
+    if kind == "blobs":
+        x = rng.normal(0, 4, (20, 6))[rng.integers(0, 20, 21_000)] + rng.normal(0, 1, (21_000, 6))
+    else:  # integer grid: many exact ties and duplicates
+        x = rng.integers(0, 12, (21_000, 3))
+    x = x.astype(np.float32)
+    before = thresher.get_num_threads()
+    try:
+        thresher.set_num_threads(1)
+        one = nearest_neighbors(x, 5)
+        thresher.set_num_threads(2)
+        got = nearest_neighbors(x, 5)
+    finally:
+        thresher.set_num_threads(before)
+    assert np.array_equal(one, got)
+    x64 = x.astype(np.float64)
+    for i in rng.choice(len(x), 150, replace=False):
+        dist = ((x64 - x64[i]) ** 2).sum(axis=1)
+        dist[i] = np.inf
+        want = np.sort(dist)[:5]
+        assert np.allclose(np.sort(dist[got[i].astype(np.int64)]), want, rtol=1e-5), i
+
+
 def test_same_result_whatever_the_thread_count() -> None:
     x, y = _data(9, n=(3000, 400), d=16, dtype=np.float32)
     before = thresher.get_num_threads()
