@@ -4,7 +4,7 @@ PYTHON ?= python3
 # dependencies once (a full LTO release build is for wheels, see pyproject.toml).
 PROFILE ?= dev-opt
 
-.PHONY: help install test test-rust test-python lint bench bench-sample bench-dedup bench-kmeans bench-gme bench-quadmix demo
+.PHONY: help install test test-rust test-python lint bench bench-sample bench-dedup bench-kmeans bench-gme bench-quadmix bench-smote bench-shapley demo
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -62,3 +62,10 @@ bench-gme:  ## GME against a numpy implementation of the same formulas (~1 minut
 bench-quadmix:  ## QuaDMix sampling against numpy and polars on 1e7 documents (~6 minutes)
 	$(PYTHON) -m pip install --quiet -e '.[bench]'
 	$(PYTHON) benches/bench_quadmix.py
+
+bench-smote:  ## SMOTE against imbalanced-learn (slow: ~15 minutes, the peer at 1e6 rows)
+	$(PYTHON) -m pip install --quiet -e '.[bench]'
+	$(PYTHON) benches/bench_smote.py
+
+bench-shapley:  ## K-NN Shapley values against numpy implementations (~5 minutes)
+	$(PYTHON) benches/bench_shapley.py

@@ -282,3 +282,36 @@ def publish(text: str, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     print(f"wrote {out}")
+
+
+# --------------------------------------------------------------------------- data and timing
+EMBEDDINGS = Path("/work/shared/corpora/embeddings")
+
+
+def minilm_30k() -> tuple[np.ndarray, np.ndarray] | None:
+    """The MiniLM embeddings of 30,000 documentation sections as float32 ``(30000, 384)``
+    and their domains (34 strings), or ``None`` when the shared corpus is absent."""
+    path = EMBEDDINGS / "minilm-30k.f16.npy"
+    meta = EMBEDDINGS / "minilm-30k.meta.jsonl.zst"
+    if not path.exists() or not meta.exists():
+        return None
+    import io
+
+    import zstandard
+
+    with open(meta, "rb") as f:
+        text = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding="utf-8")
+        domains = np.array([json.loads(line)["domain"] for line in text])
+    return np.load(path).astype(np.float32), domains
+
+
+def median_time(fn: Any, repeats: int, echo: bool = False) -> tuple[float, Any]:
+    """``(median seconds, last result)`` of ``repeats`` calls of ``fn()``."""
+    times, out = [], None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - started)
+        if echo:
+            print(f"    {times[-1]:.2f} s", flush=True)
+    return statistics.median(times), out

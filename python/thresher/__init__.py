@@ -17,7 +17,7 @@ PostgreSQL target (1.4% of the raw corpus is PostgreSQL documentation):
 (100, True)
 """
 
-from thresher import cluster, exceptions, mixing, sample, select
+from thresher import cluster, exceptions, mixing, rebalance, sample, select, valuation
 from thresher._core import __version__, get_num_threads, set_num_threads
 from thresher.cluster import KMeans
 from thresher.dedup import Deduplication, DedupSummary, MinHasher, dedup, optimal_param
@@ -43,8 +43,10 @@ __all__ = [
     "mixing",
     "optimal_param",
     "read",
+    "rebalance",
     "sample",
     "select",
     "set_num_threads",
+    "valuation",
     "write_table",
 ]

@@ -306,3 +306,27 @@ def quadmix_expected(
     normalize_by: str,
 ) -> npt.NDArray[np.float64]: ...
 def draw_copies(expected: npt.NDArray[np.float64], seed: int) -> npt.NDArray[np.uint32]: ...
+# rebalance and valuation (rust/python/src/rebalance.rs)
+_Features = npt.NDArray[np.float32] | npt.NDArray[np.float64]
+
+def resample(
+    x: _Features,
+    labels: npt.NDArray[np.uint32],
+    targets: list[int],
+    method: str = "smote",
+    k_neighbors: int = 5,
+    seed: int = 0,
+    cell_size: int | None = None,
+    probe: int = 3,
+) -> dict[str, Any]: ...
+def nearest_neighbors(
+    x: _Features, k: int, seed: int = 0, cell_size: int | None = None, probe: int = 3
+) -> npt.NDArray[np.uint32]: ...
+def knn_shapley(
+    x_train: _Features,
+    y_train: npt.NDArray[np.uint32],
+    x_val: _Features,
+    y_val: npt.NDArray[np.uint32],
+    k: int,
+    progress: _Progress | None = None,
+) -> npt.NDArray[np.float64]: ...

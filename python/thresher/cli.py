@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow.compute as pc
 
-from thresher import _core, cli_diversity, cli_mixing, cli_ray
+from thresher import _core, cli_diversity, cli_mixing, cli_ray, cli_value
 from thresher.dsir import DSIR
 from thresher.exceptions import InvalidParameterError, ThresherError
 
@@ -25,7 +25,7 @@ __all__ = ["main"]
 
 # Modules that add subcommands: each has ``add_parsers(sub)`` and ``run(args) -> str | None``
 # (``None`` when the command is not one of its own).
-_SUBCOMMAND_MODULES = (cli_diversity, cli_mixing)
+_SUBCOMMAND_MODULES = (cli_diversity, cli_mixing, cli_value)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -13,11 +13,13 @@ pub mod error;
 pub mod features;
 pub mod io;
 pub mod mixing;
+pub mod rebalance;
 pub mod rng;
 pub mod rows;
 pub mod sample;
 pub mod spill;
 pub mod stream;
 pub mod text;
+pub mod valuation;
 
 pub use error::{Error, Location, Result};

@@ -19,8 +19,10 @@ mod errors;
 mod input;
 mod io;
 mod mixing;
+mod rebalance;
 mod sample;
 mod threads;
+mod valuation;
 
 /// Use `n` worker threads for all kernels (0 restores the default: the CPU count, or
 /// `THRESHER_NUM_THREADS`).
@@ -53,5 +55,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     dedup::register(m)?;
     cluster::register(m)?;
     mixing::register(m)?;
+    rebalance::register(m)?;
+    valuation::register(m)?;
     Ok(())
 }
