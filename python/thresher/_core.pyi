@@ -306,6 +306,7 @@ def quadmix_expected(
     normalize_by: str,
 ) -> npt.NDArray[np.float64]: ...
 def draw_copies(expected: npt.NDArray[np.float64], seed: int) -> npt.NDArray[np.uint32]: ...
+
 # rebalance and valuation (rust/python/src/rebalance.rs)
 _Features = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
