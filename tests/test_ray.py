@@ -20,7 +20,7 @@ import pytest
 import thresher
 from corpus_helpers import load_records, write_records
 from thresher import sample
-from thresher.exceptions import MissingFieldError, ThresherError
+from thresher.exceptions import InvalidParameterError, MissingFieldError, ThresherError
 
 ray = pytest.importorskip("ray")
 import thresher.ray as tr  # noqa: E402
@@ -107,6 +107,26 @@ def test_read_numbers_rows_as_the_local_stream(corpus: list[str], ray_corpus: An
         ray.get(tr.with_row_ids(ray.data.from_arrow(parts)).to_arrow_refs())
     )
     assert numbered.column(tr.ROW).to_pylist() == list(range(local.num_rows))
+
+
+def test_read_chooses_sort_shuffles_without_touching_the_global_context(
+    corpus: list[str],
+) -> None:
+    strategies = ray.data.context.ShuffleStrategy
+    context = ray.data.DataContext.get_current()
+    before = context.shuffle_strategy
+    context.shuffle_strategy = strategies.HASH_SHUFFLE
+    try:
+        derived = tr.read(corpus[:1]).map_batches(lambda b: b, batch_format="pyarrow")
+        assert derived.context.shuffle_strategy == strategies.SORT_SHUFFLE_PULL_BASED
+        assert tr.read(corpus[:1], shuffle="current").context.shuffle_strategy == (
+            strategies.HASH_SHUFFLE
+        )
+        assert context.shuffle_strategy == strategies.HASH_SHUFFLE
+        with pytest.raises(InvalidParameterError, match="shuffle"):
+            tr.read(corpus[:1], shuffle="hash")  # type: ignore[arg-type]
+    finally:
+        context.shuffle_strategy = before
 
 
 def test_dsir_fit_and_select_equal_local(
