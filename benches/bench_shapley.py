@@ -155,8 +155,7 @@ def main() -> None:
     config = numpy.show_config(mode="dicts") if hasattr(numpy, "show_config") else {}
     blas = (config or {}).get("Build Dependencies", {}).get("blas", {}).get("name", "?")
     info["notes"] = [
-        "The machine is shared with two other builders compiling Rust: the load average "
-        "counts them.",
+        "The machine may be shared: the load average above counts any other work.",
         f"K = {args.k}; float32 features for all; numpy BLAS: {blas} (both cores); thresher: "
         f"median of {args.repeats} runs, numpy: 1 run.",
         "max |diff|: largest difference of any value to thresher's (ties could reorder "

@@ -166,8 +166,8 @@ def main() -> None:
         ("thresher", "imbalanced-learn", "scikit-learn", "numpy", "threadpoolctl"), load_at_start
     )
     info["notes"] = [
-        "The machine is shared with two other builders compiling Rust: the load average "
-        "above counts them; times are medians of the runs noted.",
+        "The machine may be shared: the load average above counts any other work; "
+        "times are medians of the runs noted.",
         "imbalanced-learn's SMOTE finds neighbours with scikit-learn's NearestNeighbors "
         "(brute force on all cores for 32 dimensions) and interpolates in numpy; "
         "both tools get the same float32 array.",
