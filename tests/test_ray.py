@@ -285,6 +285,21 @@ def test_missing_text_column_is_the_local_error(tmp_path: Path, ray_corpus: Any)
         tr.dedup(ray_corpus, text_column="body")
 
 
+@pytest.mark.parametrize("bad", [None, -1.0, float("nan")])
+def test_a_bad_weight_in_a_later_block_is_named_by_its_global_row(bad: float | None) -> None:
+    weights = [1.0] * 200
+    weights[150] = bad  # type: ignore[call-overload]
+    table = pa.table({"w": pa.array(weights, pa.float64()), "g": [i % 3 for i in range(200)]})
+    with pytest.raises(InvalidParameterError, match=r"weights\[150\]"):
+        sample.weighted(table.column("w"), 5)
+    parts = [table.slice(0, 100), table.slice(100)]
+    numbered = tr.with_row_ids(ray.data.from_arrow(parts))
+    with pytest.raises(InvalidParameterError, match=r"weights\[150\]"):
+        tr.weighted(numbered, 5, "w")
+    with pytest.raises(InvalidParameterError, match=r"weights\[150\]"):
+        tr.stratified(numbered, "g", 6, weight_column="w")
+
+
 def test_bad_json_in_a_later_file_names_file_and_line(tmp_path: Path) -> None:
     good = write_records([{"text": "a b"}], tmp_path / "a.jsonl")
     bad = tmp_path / "b.jsonl"

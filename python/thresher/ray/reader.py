@@ -77,7 +77,8 @@ ShuffleChoice = Literal["sort", "current"]
 @contextmanager
 def _shuffles(choice: ShuffleChoice) -> Iterator[None]:
     """Make Datasets whose shuffles are task-based sorts (``"sort"``), or with the
-    current DataContext (``"current"``).
+    current DataContext's strategy (``"current"``), and whose tasks raise their own
+    exceptions.
 
     A Dataset copies the DataContext when it is made and its derived Datasets keep
     that copy, so the choice made here follows every shuffle of a pipeline that
@@ -89,13 +90,16 @@ def _shuffles(choice: ShuffleChoice) -> Iterator[None]:
     if choice not in ("sort", "current"):
         raise invalid_parameter("shuffle", f"must be 'sort' or 'current', got {choice!r}")
     context = ray.data.DataContext.get_current()
-    previous = context.shuffle_strategy
+    previous = context.shuffle_strategy, context.raise_original_map_exception
     if choice == "sort":
         context.shuffle_strategy = ray.data.context.ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    # A task's own exception, not Ray Data's UserCodeException wrapper: the wrapper's
+    # __cause__ (the thresher error naming the row) does not survive pickling.
+    context.raise_original_map_exception = True
     try:
         yield
     finally:
-        context.shuffle_strategy = previous
+        context.shuffle_strategy, context.raise_original_map_exception = previous
 
 
 def _file_counts(batch: pa.Table) -> pa.Table:

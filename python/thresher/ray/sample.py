@@ -80,15 +80,38 @@ def uniform(
     return take(dataset, rows, row_number=row_number)
 
 
+def _block_weights(batch: pa.Table, column: str) -> npt.NDArray[Any]:
+    """The weights of a block, checked as the local samplers check them, the first bad
+    one named by its global row (a block's own positions mean nothing to the user)."""
+    rows = row_ids(batch)
+    values = batch.column(column)
+    if values.null_count:
+        local = int(pc.index(pc.is_null(values), True).as_py())
+        raise invalid_parameter(
+            "weights", f"weights[{int(rows[local])}] is null; weights must be finite and >= 0"
+        )
+    weights = _weights(values)
+    bad = ~(np.isfinite(weights) & (weights >= 0))
+    if bad.any():
+        local = int(np.argmax(bad))
+        w = float(weights[local])
+        why = "NaN" if np.isnan(w) else "negative" if w < 0 else "infinite"
+        raise invalid_parameter(
+            "weights",
+            f"weights[{int(rows[local])}] is {why} ({w}); weights must be finite and >= 0",
+        )
+    return weights
+
+
 def _keyed_block(batch: pa.Table, column: str, k: int, seed: int) -> pa.Table:
     batch = sorted_by_row(batch)
     rows = row_ids(batch)
-    weights = batch.column(column)
+    weights = _block_weights(batch, column)
     idx = [np.empty(0, np.int64)]
     keys = [np.empty(0, np.float64)]
     positive = 0
     for first, a, b in runs(rows):
-        i, key, p = _core.sample_keyed(_weights(weights.slice(a, b - a)), k, seed, first)
+        i, key, p = _core.sample_keyed(weights[a:b], k, seed, first)
         idx.append(i)
         keys.append(key)
         positive += p
@@ -152,7 +175,7 @@ def _group_sizes(batch: pa.Table, by: str, weight_column: str | None) -> pa.Tabl
         )
     counted = np.ones(len(rows), np.int64)
     if weight_column is not None:
-        counted = (_weights(batch.column(weight_column)) > 0).astype(np.int64)
+        counted = (_block_weights(batch, weight_column) > 0).astype(np.int64)
     table = pa.table({"value": labels, "counted": counted, "row": rows})
     return table.group_by("value").aggregate([("counted", "sum"), ("row", "min")])
 
@@ -197,7 +220,7 @@ def _weighted_strata_block(
     batch = sorted_by_row(batch)
     rows = row_ids(batch)
     codes = pc.index_in(batch.column(by), value_set=values).to_numpy(zero_copy_only=False)
-    weights = _weights(batch.column(weight_column))
+    weights = _block_weights(batch, weight_column)
     out_code, out_idx, out_keys = [], [], []
     for h, quota in enumerate(quotas):
         if quota == 0 or not bool((codes == h).any()):
