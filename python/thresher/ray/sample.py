@@ -80,16 +80,20 @@ def uniform(
     return take(dataset, rows, row_number=row_number)
 
 
-def _block_weights(batch: pa.Table, column: str) -> npt.NDArray[Any]:
-    """The weights of a block, checked as the local samplers check them, the first bad
-    one named by its global row (a block's own positions mean nothing to the user)."""
-    rows = row_ids(batch)
-    values = batch.column(column)
+def _reject_nulls(values: Any, rows: npt.NDArray[np.int64], name: str, rule: str) -> None:
+    """The local error for a null in ``values``, naming its global row (a block's own
+    positions mean nothing to the user)."""
     if values.null_count:
         local = int(pc.index(pc.is_null(values), True).as_py())
-        raise invalid_parameter(
-            "weights", f"weights[{int(rows[local])}] is null; weights must be finite and >= 0"
-        )
+        raise invalid_parameter(name, f"{name}[{int(rows[local])}] is null; {rule}")
+
+
+def _block_weights(batch: pa.Table, column: str) -> npt.NDArray[Any]:
+    """The weights of a block, checked as the local samplers check them, the first bad
+    one named by its global row."""
+    rows = row_ids(batch)
+    values = batch.column(column)
+    _reject_nulls(values, rows, "weights", "weights must be finite and >= 0")
     weights = _weights(values)
     bad = ~(np.isfinite(weights) & (weights >= 0))
     if bad.any():
@@ -168,11 +172,7 @@ def _group_sizes(batch: pa.Table, by: str, weight_column: str | None) -> pa.Tabl
     """Per distinct label: rows (of positive weight) and the first row (any weight)."""
     rows = row_ids(batch)
     labels = batch.column(by)
-    if labels.null_count:
-        local = int(pc.index(pc.is_null(labels), True).as_py())
-        raise invalid_parameter(
-            "groups", f"groups[{int(rows[local])}] is null; every row needs a group"
-        )
+    _reject_nulls(labels, rows, "groups", "every row needs a group")
     counted = np.ones(len(rows), np.int64)
     if weight_column is not None:
         counted = (_block_weights(batch, weight_column) > 0).astype(np.int64)
