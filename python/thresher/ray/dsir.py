@@ -90,9 +90,11 @@ def fit(
 
     Examples
     --------
-    >>> import thresher, thresher.ray  # doctest: +SKIP
-    >>> raw = thresher.ray.read("crawl/*.jsonl.zst")  # doctest: +SKIP
-    >>> dsir = thresher.ray.fit(thresher.DSIR(), "target.jsonl", raw)  # doctest: +SKIP
+    On a running Ray instance (``tests/test_ray.py`` runs these steps)::
+
+        import thresher, thresher.ray
+        raw = thresher.ray.read("crawl/*.jsonl.zst")
+        dsir = thresher.ray.fit(thresher.DSIR(), "target.jsonl", raw)
     """
     targets = dict(target) if isinstance(target, Mapping) else {"target": target}
     if not targets:
