@@ -75,7 +75,7 @@ ShuffleChoice = Literal["sort", "current"]
 
 
 @contextmanager
-def _shuffles(choice: ShuffleChoice) -> Iterator[None]:
+def _dataset_context(choice: ShuffleChoice) -> Iterator[None]:
     """Make Datasets whose shuffles are task-based sorts (``"sort"``), or with the
     current DataContext's strategy (``"current"``), and whose tasks raise their own
     exceptions.
@@ -158,7 +158,7 @@ def read(
         )
     paths = [str(p) for p in src.paths]
     column = src.text_column
-    with thresher_errors(), _shuffles(shuffle):
+    with thresher_errors(), _dataset_context(shuffle):
         if src.format == "jsonl":
             schema = _core.JsonlFiles(paths[:1], column or None, batch_size).schema
         else:
@@ -210,7 +210,7 @@ def with_row_ids(dataset: ray.data.Dataset, *, shuffle: ShuffleChoice = "sort") 
     counts = ray.get([_num_rows.remote(ref) for ref in refs])
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     numbered = [_with_rows.remote(ref, int(start)) for ref, start in zip(refs, starts, strict=True)]
-    with _shuffles(shuffle):
+    with _dataset_context(shuffle):
         return ray.data.from_arrow_refs(numbered)
 
 
