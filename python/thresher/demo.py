@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from thresher.dsir import DSIR
-from thresher.sources import read
+from thresher.io.sources import read
 
 __all__ = ["demo_paths", "run_demo"]
 

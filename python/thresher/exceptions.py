@@ -32,6 +32,7 @@ __all__ = [
     "ParseError",
     "ReadError",
     "ThresherError",
+    "WriteError",
 ]
 
 
@@ -74,6 +75,10 @@ class EmptyInputError(InputError):
 
 class ReadError(ThresherError, OSError):
     """A file cannot be opened, read or written."""
+
+
+class WriteError(ThresherError, OSError):
+    """An output cannot be written where it was asked for (its directory is missing)."""
 
 
 class InvalidParameterError(ThresherError, ValueError):

@@ -33,7 +33,6 @@ Examples
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,40 +98,20 @@ class GMERanking:
 def _load(table: Any, columns: list[str]) -> pa.Table:
     """The columns of ``table`` (an Arrow-exportable object, Hugging Face dataset, or
     Parquet / JSON Lines paths) as a pyarrow Table."""
-    from thresher.sources import _expand, _hf_table, file_format
+    from thresher.io.sources import expand_paths, is_paths, read
 
-    if isinstance(table, (str, os.PathLike)) or (
-        isinstance(table, Sequence)
-        and table
-        and all(isinstance(p, (str, os.PathLike)) for p in table)
-    ):
-        paths = [table] if isinstance(table, (str, os.PathLike)) else list(table)
+    if is_paths(table):
+        # File by file: files of either format may be mixed, and their schemas need only
+        # concatenate (a column typed null in one file and string in another).
         parts = []
-        for path in (p for item in paths for p in _expand(item)):
-            if file_format(path) == "parquet":
-                import pyarrow.parquet as pq
-
-                part = pq.read_table(path)
-            else:
-                part = pa.RecordBatchReader.from_stream(_core.JsonlFiles([path])).read_all()
+        for path in expand_paths(table):
+            part = read(path, text_column=None).to_reader().read_all()
             _check_columns(part.schema, columns, path)
             parts.append(part.select(columns))
         return pa.concat_tables(parts, promote_options="permissive")
-    hf = _hf_table(table)
-    if hf is not None:
-        table = hf
-    if isinstance(table, pa.RecordBatch):
-        table = pa.Table.from_batches([table])
-    if not isinstance(table, pa.Table):
-        if not hasattr(table, "__arrow_c_stream__"):
-            raise invalid_parameter(
-                "table",
-                f"cannot read rows from a {type(table).__name__}: pass a pyarrow Table, a "
-                "polars DataFrame, a datasets.Dataset, an Arrow stream or file paths",
-            )
-        table = pa.table(table)
-    _check_columns(table.schema, columns, "table")
-    return table.select(columns)
+    loaded = read(table, text_column=None).to_reader().read_all()
+    _check_columns(loaded.schema, columns, "table")
+    return loaded.select(columns)
 
 
 def _check_columns(schema: pa.Schema, columns: list[str], where: str) -> None:

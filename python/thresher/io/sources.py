@@ -16,7 +16,7 @@ import os
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, Union, cast, runtime_checkable
+from typing import Any, Protocol, TypeGuard, TypeVar, Union, cast, runtime_checkable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -32,7 +32,15 @@ from thresher.exceptions import (
     located,
 )
 
-__all__ = ["ArrowStreamExportable", "Source", "SourceLike", "call_kernel", "read"]
+__all__ = [
+    "ArrowStreamExportable",
+    "Source",
+    "SourceLike",
+    "call_kernel",
+    "expand_paths",
+    "is_paths",
+    "read",
+]
 
 JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
 COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd")
@@ -95,6 +103,30 @@ def _expand(pattern: PathLike) -> list[str]:
     if not os.path.exists(text):
         raise located(ReadError, f"{text}: no such file or directory", path=text)
     return [text]
+
+
+def is_paths(source: object) -> TypeGuard[PathLike | Sequence[PathLike]]:
+    """Whether ``source`` is a path or a non-empty list of paths (not in-memory data).
+
+    Examples
+    --------
+    >>> is_paths("data/*.jsonl"), is_paths(["a.parquet"]), is_paths([])
+    (True, True, False)
+    """
+    if isinstance(source, (str, os.PathLike)):
+        return True
+    return (
+        isinstance(source, Sequence)
+        and len(source) > 0
+        and all(isinstance(p, (str, os.PathLike)) for p in source)
+    )
+
+
+def expand_paths(source: PathLike | Sequence[PathLike]) -> list[str]:
+    """The files that a path, glob or directory, or a list of them, names, in the
+    fixed order they are read (sorted glob and directory listings)."""
+    items = [source] if isinstance(source, (str, os.PathLike)) else source
+    return [p for item in items for p in _expand(item)]
 
 
 def _known(name: str) -> bool:
@@ -360,15 +392,8 @@ def read(
         return source
     if batch_size < 1:
         raise invalid_parameter("batch_size", f"must be at least 1, got {batch_size}")
-    if isinstance(source, (str, os.PathLike)):
-        return FileSource(_expand(source), text_column, batch_size)
-    if (
-        isinstance(source, Sequence)
-        and source
-        and all(isinstance(p, (str, os.PathLike)) for p in source)
-    ):
-        paths = [p for item in source for p in _expand(item)]
-        return FileSource(paths, text_column, batch_size)
+    if is_paths(source):
+        return FileSource(expand_paths(source), text_column, batch_size)
     hf = _hf_table(source)
     if hf is not None:
         return TableSource(hf, text_column, "datasets.Dataset")

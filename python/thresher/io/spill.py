@@ -18,7 +18,7 @@ import weakref
 from typing import Any, Literal
 
 from thresher import _core
-from thresher.sources import ArrowStreamExportable, FileSource, Source
+from thresher.io.sources import ArrowStreamExportable, FileSource, Source
 
 __all__ = ["CachePolicy", "RawCache"]
 

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from thresher import _core
-from thresher.exceptions import InvalidParameterError, ReadError
-from thresher.sources import file_format
+from thresher.exceptions import InvalidParameterError, WriteError, located
+from thresher.io.sources import file_format
 
 __all__ = ["atomic_path", "write_table"]
 
@@ -33,8 +33,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     'done'
     """
     final = Path(path)
-    if final.parent and not final.parent.exists():
-        raise ReadError(f"{final}: directory {final.parent} does not exist")
+    _check_directory(final)
     tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
     try:
         yield tmp
@@ -71,9 +70,17 @@ def write_table(table: pa.Table | pa.RecordBatch, path: str | os.PathLike[str]) 
         with atomic_path(final) as tmp:
             pq.write_table(table, tmp, compression="zstd")
         return final
-    # The Rust writer does its own temporary-name-and-rename.
+    # The Rust writer does its own temporary-name-and-rename; checking here gives a
+    # missing directory the same WriteError as Parquet's (the core reports only I/O).
+    _check_directory(final)
     writer = _core.JsonlWriter(str(final))
     for batch in table.to_batches():
         writer.write(batch)
     writer.finish()
     return final
+
+
+def _check_directory(final: Path) -> None:
+    if not final.parent.exists():
+        message = f"{final}: directory {final.parent} does not exist"
+        raise located(WriteError, message, path=str(final))
