@@ -9,10 +9,10 @@ import warnings
 import numpy as np
 import pyarrow as pa
 
-from thresher import _core
+from thresher.cli import options
 from thresher.exceptions import ReadError, located
 
-__all__ = ["add_parsers", "run"]
+__all__ = ["add_parsers"]
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,20 +25,19 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     cluster.add_argument("embeddings", help="a .npy file of shape (n, d), float32 or float16")
     cluster.add_argument("-k", type=int, required=True, help="number of clusters")
-    cluster.add_argument(
-        "--out", required=True, help="output .parquet or .jsonl: row, cluster, distance"
-    )
+    options.add_out(cluster, help="output .parquet or .jsonl: row, cluster, distance")
     cluster.add_argument("--metric", choices=["euclidean", "cosine"], default="euclidean")
     cluster.add_argument("--max-iter", type=int, default=20)
     cluster.add_argument("--tol", type=float, default=1e-4)
-    cluster.add_argument("--seed", type=int, default=0)
+    options.add_seed(cluster)
     cluster.add_argument(
         "--init", choices=["k-means++", "k-means||", "random"], default="k-means++"
     )
     cluster.add_argument("--max-points-per-centroid", type=int, default=None)
     cluster.add_argument("--batch-size", type=int, default=None, help="mini-batch k-means")
     cluster.add_argument("--save-centroids", default=None, help="also save the model (.npz)")
-    cluster.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
+    options.add_threads(cluster)
+    cluster.set_defaults(func=_run_cluster)
 
     gme = sub.add_parser(
         "gme",
@@ -47,21 +46,22 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "the --on columns are as diverse as possible, and write the ranking with the "
         "entropies after each step.",
     )
-    gme.add_argument("table", nargs="+", help="Parquet or JSON Lines files, globs or dirs")
+    options.add_inputs(gme, "table", help="Parquet or JSON Lines files, globs or dirs")
     gme.add_argument("--item", required=True, help="the item id column")
     gme.add_argument("--on", nargs="+", required=True, help="categorical columns")
     gme.add_argument("-n", type=int, required=True, help="items to rank")
-    gme.add_argument("--out", required=True, help="output .parquet or .jsonl")
+    options.add_out(gme, help="output .parquet or .jsonl")
     gme.add_argument("--selector", choices=["dutopia", "sum"], default="dutopia")
     gme.add_argument("--binarised", action="store_true", help="count each (item, value) once")
     gme.add_argument("--approx", type=int, default=None, help="score m random candidates a step")
-    gme.add_argument("--seed", type=int, default=0)
-    gme.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
+    options.add_seed(gme)
+    options.add_threads(gme)
+    gme.set_defaults(func=_run_gme)
 
 
 def _run_cluster(args: argparse.Namespace) -> str:
     from thresher.cluster import KMeans
-    from thresher.writers import write_table
+    from thresher.io.writers import write_table
 
     try:
         x = np.load(args.embeddings, mmap_mode="r", allow_pickle=False)
@@ -93,13 +93,13 @@ def _run_cluster(args: argparse.Namespace) -> str:
         km.save(args.save_centroids)
     return (
         f"{len(km.labels_):,} rows, k={args.k}, {km.n_iter_} iterations, inertia {km.inertia_:.6g}"
-        f"\nwrote {args.out} in {time.perf_counter() - started:.1f} s"
+        f"\n{options.wrote(args.out, started)}"
     )
 
 
 def _run_gme(args: argparse.Namespace) -> str:
     from thresher.gme import GME
-    from thresher.writers import write_table
+    from thresher.io.writers import write_table
 
     started = time.perf_counter()
     gme = GME(args.selector, binarised=args.binarised, approx=args.approx, seed=args.seed)
@@ -113,13 +113,5 @@ def _run_gme(args: argparse.Namespace) -> str:
     )
     return (
         f"{notes}ranked {len(ranking.items):,} items; after the last: {last}"
-        f"\nwrote {args.out} in {time.perf_counter() - started:.1f} s"
+        f"\n{options.wrote(args.out, started)}"
     )
-
-
-def run(args: argparse.Namespace) -> str | None:
-    """Run ``args.command`` if it is one of ours; ``None`` otherwise."""
-    if args.command not in ("cluster", "gme"):
-        return None
-    _core.set_num_threads(args.threads)
-    return _run_cluster(args) if args.command == "cluster" else _run_gme(args)

@@ -7,10 +7,10 @@ import json
 import time
 from typing import Any
 
-from thresher import _core
+from thresher.cli import options
 from thresher.exceptions import ReadError, invalid_parameter, located
 
-__all__ = ["add_parsers", "run"]
+__all__ = ["add_parsers"]
 
 _FIELDS = ("threshold", "steepness", "rate", "weights")
 
@@ -26,7 +26,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "(rank - threshold))) if its rank is within the threshold. Writes the sampled corpus "
         "atomically.",
     )
-    quadmix.add_argument("input", nargs="+", help="Parquet or JSON Lines files, globs or dirs")
+    options.add_inputs(quadmix, "input", help="Parquet or JSON Lines files, globs or dirs")
     quadmix.add_argument(
         "--score", action="append", required=True, help="a quality score column (repeatable)"
     )
@@ -43,12 +43,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default="domain",
         help="how scores are normalised before merging (default: ranks within the domain)",
     )
-    quadmix.add_argument("--seed", type=int, default=0)
-    quadmix.add_argument("--out", required=True, help="output .parquet or .jsonl")
+    options.add_seed(quadmix)
+    options.add_out(quadmix, help="output .parquet or .jsonl")
     quadmix.add_argument(
         "--no-repeat", action="store_true", help="write each kept row once with a copies column"
     )
-    quadmix.add_argument("--threads", type=int, default=0, help="worker threads (default: all)")
+    options.add_threads(quadmix)
+    quadmix.set_defaults(func=_run)
 
 
 def _load_params(path: str) -> tuple[dict[Any, Any], Any]:
@@ -78,14 +79,10 @@ def _load_params(path: str) -> tuple[dict[Any, Any], Any]:
     return params, default
 
 
-def run(args: argparse.Namespace) -> str | None:
-    """Run ``args.command`` if it is ours; ``None`` otherwise."""
-    if args.command != "quadmix":
-        return None
+def _run(args: argparse.Namespace) -> str:
+    from thresher.io.writers import write_table
     from thresher.mixing.quadmix import sample_rows
-    from thresher.writers import write_table
 
-    _core.set_num_threads(args.threads)
     started = time.perf_counter()
     params, default = _load_params(args.params)
     table = sample_rows(
