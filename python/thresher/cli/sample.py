@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 import pyarrow.compute as pc
 
@@ -43,6 +44,17 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     sample.set_defaults(func=_run)
 
 
+def _stratified_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of a stratified sample common to the local and the ``--ray`` run."""
+    return {
+        "frac": args.frac,
+        "allocation": args.allocation,
+        "weight_column": args.weight_column,
+        "seed": args.seed,
+        "row_number": args.row_number,
+    }
+
+
 def _run(args: argparse.Namespace) -> str:
     from thresher import sample
     from thresher.io.writers import write_table
@@ -50,15 +62,7 @@ def _run(args: argparse.Namespace) -> str:
     started = time.perf_counter()
     if args.by is not None:
         table = sample.stratified_rows(
-            args.source,
-            args.by,
-            args.k,
-            frac=args.frac,
-            allocation=args.allocation,
-            weight_column=args.weight_column,
-            seed=args.seed,
-            row_number=args.row_number,
-            quiet=args.quiet,
+            args.source, args.by, args.k, quiet=args.quiet, **_stratified_options(args)
         )
         counts = pc.value_counts(table.column(args.by)).to_pylist()
         shown = ", ".join(f"{c['values']}: {c['counts']}" for c in counts[:10])
@@ -86,16 +90,7 @@ def _run_on_ray(args: argparse.Namespace) -> str:
 
     ds = tr.read(args.source, text_column=None)
     if args.by is not None:
-        table = tr.stratified(
-            ds,
-            args.by,
-            args.k,
-            frac=args.frac,
-            allocation=args.allocation,
-            weight_column=args.weight_column,
-            seed=args.seed,
-            row_number=args.row_number,
-        )
+        table = tr.stratified(ds, args.by, args.k, **_stratified_options(args))
     elif args.frac is not None:
         raise InvalidParameterError("--frac needs --by (use -k)")
     elif args.weight_column is not None:
