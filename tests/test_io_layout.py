@@ -68,3 +68,11 @@ def test_load_labelled_lives_in_io(tmp_path: Path) -> None:
     np.testing.assert_array_equal(got_y, y)
     with pytest.raises(ReadError, match="no such file"):
         load_labelled(str(tmp_path / "absent.npz"))
+
+
+def test_the_old_cli_value_name_warns_and_works() -> None:
+    import thresher.cli_value
+
+    with pytest.warns(DeprecationWarning, match="thresher.io.load_labelled"):
+        old = thresher.cli_value.load_labelled
+    assert old is load_labelled
