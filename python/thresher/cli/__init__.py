@@ -29,11 +29,11 @@ from thresher.cli import (
     dsir,
     mixing,
     options,
-    ray,
     rebalance,
     sample,
     value,
 )
+from thresher.cli import ray as cli_ray
 from thresher.exceptions import ThresherError
 
 __all__ = ["main"]
@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> str:
     if getattr(args, "ray", None) is not None:
-        return ray.run(args)
+        return cli_ray.run(args)
     options.set_threads(args)
     report: str = args.func(args)
     return report

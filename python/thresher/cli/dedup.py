@@ -6,7 +6,8 @@ import argparse
 import time
 from typing import Any
 
-from thresher.cli import options, ray
+from thresher.cli import options
+from thresher.cli import ray as cli_ray
 from thresher.exceptions import InvalidParameterError
 
 __all__ = ["add_parsers", "dedup_options"]
@@ -51,7 +52,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     dedup.add_argument("--text-column", default="text")
     options.add_threads(dedup)
     options.add_quiet(dedup, help="no progress bar")
-    ray.add_flag(dedup, _run_on_ray)
+    cli_ray.add_flag(dedup, _run_on_ray)
     dedup.set_defaults(func=_run)
 
 

@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from thresher.cli import options, ray
+from thresher.cli import options
+from thresher.cli import ray as cli_ray
 from thresher.dsir import DSIR
 from thresher.exceptions import InvalidParameterError
 
@@ -57,7 +58,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     dsir.add_argument("--cache-dir", default=None, help="where the decoded copy goes")
     options.add_threads(dsir)
     options.add_quiet(dsir)
-    ray.add_flag(dsir, _run_on_ray)
+    cli_ray.add_flag(dsir, _run_on_ray)
     dsir.set_defaults(func=_run)
 
 
@@ -129,7 +130,7 @@ def _run(args: argparse.Namespace) -> str:
 def _run_on_ray(args: argparse.Namespace) -> str:
     import thresher.ray as tr
 
-    ray.unsupported(args, {"--chunk-words": None, "--num-tokens-to-fit": None})
+    cli_ray.unsupported(args, {"--chunk-words": None, "--num-tokens-to-fit": None})
     raw = tr.read(args.raw, text_column=args.text_column)
     dsir = _model(args, lambda model: tr.fit(model, targets(args.target), raw, quiet=args.quiet))
     selection = tr.select(dsir, raw, args.k, **_select_options(args))

@@ -8,7 +8,8 @@ from typing import Any
 
 import pyarrow.compute as pc
 
-from thresher.cli import options, ray
+from thresher.cli import options
+from thresher.cli import ray as cli_ray
 from thresher.exceptions import InvalidParameterError
 
 __all__ = ["add_parsers"]
@@ -40,7 +41,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     sample.add_argument("--row-number", default="row", help="name of the added position column")
     options.add_threads(sample)
     options.add_quiet(sample)
-    ray.add_flag(sample, _run_on_ray)
+    cli_ray.add_flag(sample, _run_on_ray)
     sample.set_defaults(func=_run)
 
 
