@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import (
     InvalidParameterError,
     ModelFileError,
@@ -92,8 +93,7 @@ def as_labels(labels: Any, n: int | None = None, name: str = "labels") -> npt.ND
 
 
 def _positive(name: str, value: int | None) -> None:
-    if value is not None and (not isinstance(value, (int, np.integer)) or value <= 0):
-        raise invalid_parameter(name, f"must be a positive integer, got {value!r}")
+    check.optional_count(name, value, minimum=1)
 
 
 class KMeans:
@@ -151,15 +151,11 @@ class KMeans:
         _positive("n_local_trials", n_local_trials)
         _positive("max_points_per_centroid", max_points_per_centroid)
         _positive("batch_size", batch_size)
-        if metric not in ("euclidean", "cosine"):
-            raise invalid_parameter("metric", f"must be 'euclidean' or 'cosine', got {metric!r}")
-        if not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
-            raise invalid_parameter("max_iter", f"must be an integer >= 0, got {max_iter!r}")
         self.k = int(k)
-        self.metric: Metric = metric
-        self.max_iter = int(max_iter)
+        self.metric: Metric = check.choice("metric", metric, ("euclidean", "cosine"))
+        self.max_iter = check.count("max_iter", max_iter)
         self.tol = float(tol)
-        self.seed = int(seed)
+        self.seed = check.seed(seed)
         self.init = init
         self.n_local_trials = n_local_trials
         self.max_points_per_centroid = max_points_per_centroid
@@ -290,10 +286,9 @@ class Hierarchy:
         each split evenly among its children down the levels (clusters too small give
         all their points, the rest goes to the others), random points at the bottom.
         Returns rows in ascending order."""
-        if not isinstance(budget, (int, np.integer)) or budget < 0:
-            raise invalid_parameter("budget", f"must be an integer >= 0, got {budget!r}")
+        budget = check.count("budget", budget)
         parents = [as_labels(level.labels_) for level in self.levels]
-        rows = _core.balanced_tree_sample(parents, int(budget), int(seed))
+        rows = _core.balanced_tree_sample(parents, budget, check.seed(seed))
         return rows.astype(np.int64)
 
 
@@ -332,7 +327,7 @@ def hierarchical(
         metric=metric,
         max_iter=max_iter,
         tol=tol,
-        seed=seed,
+        seed=check.seed(seed),
         init=init,
         n_local_trials=n_local_trials,
         max_points_per_centroid=max_points_per_centroid,

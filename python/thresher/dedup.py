@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
 from thresher.progress import ProgressBar
 from thresher.sources import SourceLike, call_kernel, read
@@ -113,8 +114,7 @@ class MinHasher:
             _invalid("num_perm", f"must be an integer from 1 to 65536, got {num_perm!r}")
         if not isinstance(ngram, int) or not 1 <= ngram <= 64:
             _invalid("ngram", f"must be an integer from 1 to 64, got {ngram!r}")
-        if not isinstance(seed, int) or not 0 <= seed < 2**64:
-            _invalid("seed", f"must be an integer in [0, 2**64), got {seed!r}")
+        seed = check.seed(seed)
         self.ngram = ngram
         self.unit = unit
         self.normalization = {

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import (
     EmptyInputError,
     InvalidParameterError,
@@ -550,8 +551,7 @@ def check_select(columns: str, min_length: int, seed: int) -> None:
         _invalid("columns", f"must be 'all' or 'text', got {columns!r}")
     if min_length < 0:
         _invalid("min_length", f"must be >= 0, got {min_length}")
-    if seed < 0 or seed >= 2**64:
-        _invalid("seed", f"must be in [0, 2**64), got {seed}")
+    check.seed(seed)
 
 
 def _invalid(parameter: str, message: str) -> NoReturn:

@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
 
 __all__ = [
@@ -229,9 +230,7 @@ def _sort_key(c: Any) -> Any:
 
 
 def _check_seed(seed: Any) -> int:
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise invalid_parameter("seed", f"must be an integer >= 0, got {seed!r}")
-    return int(seed)
+    return check.seed(seed)
 
 
 def _resample(
@@ -264,10 +263,8 @@ def _resample(
                     f"at least {k_neighbors + 1} (lower k_neighbors or leave the class out "
                     "of sampling_strategy)",
                 )
-    if cell_size is not None and (not isinstance(cell_size, (int, np.integer)) or cell_size < 2):
-        raise invalid_parameter("cell_size", f"must be an integer >= 2, got {cell_size!r}")
-    if not isinstance(probe, (int, np.integer)) or probe < 1:
-        raise invalid_parameter("probe", f"must be a positive integer, got {probe!r}")
+    check.optional_count("cell_size", cell_size, minimum=2)
+    check.positive_count("probe", probe)
     out = _core.resample(
         features,
         codes,
@@ -399,8 +396,7 @@ def nearest_neighbors(
     [[1, 2], [0, 2], [1, 0], [2, 1]]
     """
     features = _features(x)
-    if not isinstance(k, (int, np.integer)) or k <= 0:
-        raise invalid_parameter("k", f"must be a positive integer, got {k!r}")
+    check.positive_count("k", k)
     found = _core.nearest_neighbors(
         features, int(k), seed=_check_seed(seed), cell_size=cell_size, probe=probe
     )

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import EmptyInputError, invalid_parameter
 from thresher.rebalance import _features
 
@@ -206,7 +207,8 @@ def monte_carlo_shapley(
         ``utility(rows) -> float`` for an int64 array of point indices (a subset, in
         the order the points were added). ``utility(empty)`` is called once.
     n
-        Number of points.
+        Number of points valued (the population, not a number of rows to choose: hence
+        ``n`` and not ``k``).
     max_permutations
         Most permutations to sample.
     min_permutations
@@ -231,20 +233,14 @@ def monte_carlo_shapley(
     >>> est.values.tolist(), float(est.std_errors.max())
     ([0.0, 1.0, 2.0, 3.0], 0.0)
     """
-    if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise invalid_parameter("n", f"must be a positive integer, got {n!r}")
-    for name, value in (
-        ("max_permutations", max_permutations),
-        ("min_permutations", min_permutations),
-    ):
-        if not isinstance(value, (int, np.integer)) or value <= 0:
-            raise invalid_parameter(name, f"must be a positive integer, got {value!r}")
-    if not truncation_tol >= 0:
-        raise invalid_parameter("truncation_tol", f"must be >= 0, got {truncation_tol!r}")
-    if tolerance is not None and not tolerance > 0:
-        raise invalid_parameter("tolerance", f"must be > 0, got {tolerance!r}")
+    n = check.positive_count("n", n)
+    check.positive_count("max_permutations", max_permutations)
+    check.positive_count("min_permutations", min_permutations)
+    check.non_negative("truncation_tol", truncation_tol)
+    if tolerance is not None:
+        check.positive("tolerance", tolerance)
     started = time.perf_counter()
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check.seed(seed))
     empty = float(utility(np.empty(0, dtype=np.int64)))
     everything = np.arange(n, dtype=np.int64)
     full = float(utility(everything))

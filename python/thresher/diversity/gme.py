@@ -24,7 +24,7 @@ Examples
 ...     "doc": ["d1", "d1", "d2", "d3", "d3", "d4"],
 ...     "entity": ["gene", "drug", "gene", "drug", "cell", "gene"],
 ... })
->>> ranked = thresher.GME().rank(table, item="doc", on=["entity"], n=3)
+>>> ranked = thresher.GME().rank(table, item="doc", on=["entity"], k=3)
 >>> ranked.items
 ['d1', 'd3', 'd2']
 >>> [round(h, 3) for h in ranked.entropies[:, 0].tolist()]
@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import (
     EmptyInputError,
     MissingFieldError,
@@ -188,21 +189,29 @@ class GME:
         approx: int | None = None,
         seed: int = 0,
     ) -> None:
-        if selector not in ("dutopia", "sum"):
-            raise invalid_parameter("selector", f"must be 'dutopia' or 'sum', got {selector!r}")
-        if approx is not None and (not isinstance(approx, (int, np.integer)) or approx <= 0):
-            raise invalid_parameter("approx", f"must be a positive integer, got {approx!r}")
-        self.selector: Selector = selector
+        self.selector: Selector = check.choice("selector", selector, ("dutopia", "sum"))
         self.binarised = bool(binarised)
-        self.approx = approx
-        self.seed = int(seed)
+        self.approx = check.optional_count("approx", approx, minimum=1)
+        self.seed = check.seed(seed)
 
-    def rank(self, table: Any, *, item: str, on: Sequence[str], n: int) -> GMERanking:
-        """Rank ``n`` items of ``table`` (Arrow-exportable, ``datasets.Dataset`` or
+    def rank(
+        self,
+        table: Any,
+        *,
+        item: str,
+        on: Sequence[str],
+        k: int | None = None,
+        n: int | None = None,
+    ) -> GMERanking:
+        """Rank ``k`` items of ``table`` (Arrow-exportable, ``datasets.Dataset`` or
         Parquet / JSON Lines paths) by greedy maximum entropy over the columns ``on``.
 
-        ``n`` larger than the number of items is capped, with a warning.
+        ``k`` larger than the number of items is capped, with a warning. ``n`` is the
+        old name of ``k`` (deprecated: warns).
         """
+        n = check.renamed("n", n, "k", k)
+        if n is None:
+            raise invalid_parameter("k", "give the number of items to rank")
         if isinstance(on, str):
             on = [on]
         on = list(on)
@@ -210,8 +219,7 @@ class GME:
             raise invalid_parameter("on", "give at least one categorical column")
         if item in on or len(set(on)) != len(on):
             raise invalid_parameter("on", f"columns must be distinct and differ from item: {on}")
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
-            raise invalid_parameter("n", f"must be a positive integer, got {n!r}")
+        n = check.positive_count("k", n)
         data = _load(table, [item, *on])
         if data.num_rows == 0:
             raise EmptyInputError("table is empty: no rows to rank")
@@ -224,7 +232,7 @@ class GME:
         n_items = len(item_values)
         if n > n_items:
             warnings.warn(
-                f"n={n} is larger than the number of items ({n_items}): ranking all of them",
+                f"k={n} is larger than the number of items ({n_items}): ranking all of them",
                 UserWarning,
                 stacklevel=2,
             )

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.cluster import Metric, as_labels, as_matrix
 from thresher.exceptions import invalid_parameter
 
@@ -37,9 +38,7 @@ def _scores(scores: Any, n: int, name: str = "scores") -> npt.NDArray[np.float64
 
 
 def _count(name: str, value: Any) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
-        raise invalid_parameter(name, f"must be an integer >= 0, got {value!r}")
-    return int(value)
+    return check.count(name, value)
 
 
 def balanced(
@@ -97,7 +96,7 @@ def balanced(
         scores=_scores(scores, n),
         allocation=allocation if isinstance(allocation, str) else "weights",
         weights=weights,
-        seed=int(seed),
+        seed=check.seed(seed),
     )
     return rows.astype(np.int64)
 
@@ -156,14 +155,13 @@ def k_center(
     _positive_k(k)
     init = None if initial is None else [_count("initial", i) for i in initial]
     indices, radii = _core.k_center_greedy(
-        matrix, int(k), metric=metric, seed=int(seed), initial=init
+        matrix, int(k), metric=metric, seed=check.seed(seed), initial=init
     )
     return Centers(indices.astype(np.int64), radii)
 
 
 def _positive_k(k: Any) -> None:
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k <= 0:
-        raise invalid_parameter("k", f"must be a positive integer, got {k!r}")
+    check.positive_count("k", k)
 
 
 @dataclass
@@ -215,7 +213,7 @@ def semantic_dedup(
     """
     matrix = as_matrix(x)
     codes = as_labels(labels, len(matrix))
-    t = float(threshold)
+    t = check.real("threshold", threshold)
     keep, duplicate_of, similarity = _core.semantic_dedup(
         matrix, codes, t, scores=_scores(scores, len(matrix))
     )

@@ -65,6 +65,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from thresher import _validation as check
 from thresher.exceptions import InvalidParameterError, invalid_parameter, located
 
 __all__ = ["Aioli", "static_mixture"]
@@ -175,9 +176,7 @@ class Aioli:
         if prior_steps < 0:
             raise invalid_parameter("prior_steps", f"must be >= 0, got {prior_steps}")
         self.prior_steps = int(prior_steps)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise invalid_parameter("seed", f"must be an integer >= 0, got {seed!r}")
-        self.seed = int(seed)
+        self.seed = check.seed(seed)
         if self.update_steps <= self.learn_steps:
             raise invalid_parameter(
                 "update_steps",

@@ -59,6 +59,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import (
     EmptyInputError,
     InvalidParameterError,
@@ -336,9 +337,7 @@ def expected_copies(
 
 
 def _seed(seed: int) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
-        raise invalid_parameter("seed", f"must be an integer in [0, 2**64), got {seed!r}")
-    return int(seed)
+    return check.seed(seed)
 
 
 def sample(

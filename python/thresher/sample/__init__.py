@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import EmptyInputError, invalid_parameter, located
 from thresher.progress import ProgressBar
 from thresher.rs2 import RS2Sampler
@@ -56,17 +57,13 @@ Allocation = Literal["proportional", "equal", "neyman"] | Mapping[Any, int]
 
 
 def _seed(seed: int) -> int:
-    if not 0 <= seed < 2**64:
-        raise invalid_parameter("seed", f"must be in [0, 2**64), got {seed}")
-    return int(seed)
+    # Kept under this name: thresher.ray.sample imports it.
+    return check.seed(seed)
 
 
 def _count(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise invalid_parameter(name, f"must be an integer, got {value!r}")
-    if value < 0:
-        raise invalid_parameter(name, f"must be >= 0, got {value}")
-    return int(value)
+    # Kept under this name: thresher.ray.sample imports it.
+    return check.count(name, value)
 
 
 def _weights(weights: WeightsLike) -> npt.NDArray[np.float64] | npt.NDArray[np.float32]:
@@ -425,8 +422,7 @@ def _total(size: int, k: int | None, frac: float | None) -> int:
     if (k is None) == (frac is None):
         raise invalid_parameter("k", "give exactly one of k and frac")
     if frac is not None:
-        if not 0.0 <= frac <= 1.0:
-            raise invalid_parameter("frac", f"must be in [0, 1], got {frac}")
+        frac = check.fraction("frac", frac)
         return round(frac * size)
     assert k is not None
     return _count("k", k)
