@@ -302,3 +302,13 @@ def test_cli_bad_column_writes_nothing(
     assert code == 2
     assert "nope" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_allocation_vocabulary_is_shared() -> None:
+    sizes = {"a": 5, "b": 40, "c": 40}
+    with pytest.warns(DeprecationWarning, match="allocation='uniform' is deprecated"):
+        assert sample.allocate(sizes, 20, allocation="uniform") == sample.allocate(
+            sizes, 20, allocation="equal"
+        )
+    with pytest.raises(InvalidParameterError, match="'neyman' or a mapping, got 'temperature'"):
+        sample.allocate(sizes, 20, allocation="temperature")  # type: ignore[arg-type]

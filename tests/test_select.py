@@ -149,3 +149,14 @@ def test_selection_is_thread_independent() -> None:
             )
         )
     assert out[0] == out[1]
+
+
+def test_balanced_old_names_warn() -> None:
+    labels = np.repeat([0, 1, 2], [10, 5, 1])
+    expected = select.balanced(labels, 9, allocation="equal", seed=1)
+    with pytest.warns(DeprecationWarning, match="allocation='uniform' is deprecated"):
+        assert (select.balanced(labels, 9, allocation="uniform", seed=1) == expected).all()
+    with pytest.warns(DeprecationWarning, match="'budget' is deprecated: use 'k'"):
+        assert (select.balanced(labels, budget=9, seed=1) == expected).all()
+    with pytest.raises(InvalidParameterError, match="must be one of 'equal', 'proportional' or"):
+        select.balanced(labels, 9, allocation="neyman")

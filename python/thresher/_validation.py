@@ -112,10 +112,12 @@ def fraction(name: str, value: Any, *, open_low: bool = False) -> float:
 probability = fraction
 
 
-def choice(name: str, value: Any, options: Collection[_S]) -> _S:
-    """One of the strings ``options``."""
+def choice(name: str, value: Any, options: Collection[_S], *, or_else: str | None = None) -> _S:
+    """One of the strings ``options`` (``or_else`` names what else the caller accepts,
+    for the message only, e.g. ``"a mapping"``)."""
     if not isinstance(value, str) or value not in options:
-        fail(name, "one of " + ", ".join(repr(o) for o in options), value)
+        must = "one of " + ", ".join(repr(o) for o in options)
+        fail(name, must if or_else is None else f"{must} or {or_else}", value)
     return value  # type: ignore[return-value]  # value is one of options
 
 

@@ -24,6 +24,7 @@ from thresher import _core
 from thresher import _validation as check
 from thresher.cluster import Metric, as_labels, as_matrix
 from thresher.exceptions import invalid_parameter
+from thresher.sample.allocation import allocation_name
 
 __all__ = ["Centers", "Duplicates", "balanced", "k_center", "semantic_dedup"]
 
@@ -43,62 +44,74 @@ def _count(name: str, value: Any) -> int:
 
 def balanced(
     labels: npt.ArrayLike,
-    budget: int,
+    k: int | None = None,
     *,
     scores: npt.ArrayLike | None = None,
-    allocation: Literal["uniform", "proportional"] | Sequence[float] | Mapping[int, float] = (
-        "uniform"
+    allocation: Literal["equal", "proportional"] | Sequence[float] | Mapping[int, float] = (
+        "equal"
     ),
     seed: int = 0,
+    budget: int | None = None,
 ) -> npt.NDArray[np.int64]:
-    """Choose ``budget`` rows across clusters (Diversify-and-Conquer, Quad).
+    """Choose ``k`` rows across clusters (Diversify-and-Conquer, Quad).
 
     Parameters
     ----------
     labels
         The cluster of each row (non-negative integers, e.g. ``KMeans.labels_``).
-    budget
+    k
         Rows to choose.
     scores
         Optional quality score per row: each cluster gives its best-scored rows (ties:
         the smaller row). Without scores, random rows (seeded).
     allocation
-        How the budget is shared: ``"uniform"`` (the same number per cluster),
+        How the rows are shared, in the allocation vocabulary of
+        :func:`thresher.sample.allocate`: ``"equal"`` (the same number per cluster),
         ``"proportional"`` (to cluster sizes), or a weight per cluster (a sequence
         indexed by label, or a mapping label -> weight). A cluster never gives more rows
-        than it has; what it cannot give goes to the others.
+        than it has; what it cannot give goes to the others. ``"uniform"`` is the old
+        name of ``"equal"`` (deprecated: warns).
     seed
         Seed of the random choice.
+    budget
+        Old name of ``k`` (deprecated: warns).
 
     Returns
     -------
     numpy.ndarray
         The chosen rows, ascending.
     """
+    k = check.renamed("budget", budget, "k", k)
+    if k is None:
+        raise invalid_parameter("k", "give the number of rows to choose")
     codes = as_labels(labels)
     n = len(codes)
-    budget = _count("budget", budget)
+    k = _count("k", k)
     weights = None
+    how = "weights"
     if isinstance(allocation, str):
-        if allocation not in ("uniform", "proportional"):
-            raise invalid_parameter(
-                "allocation", f"must be 'uniform', 'proportional' or weights, got {allocation!r}"
-            )
+        how = allocation_name(
+            allocation, ("equal", "proportional"), or_else="weights", stacklevel=3
+        )
     else:
-        k = int(codes.max()) + 1 if n else 0
+        clusters = int(codes.max()) + 1 if n else 0
         if isinstance(allocation, Mapping):
-            weights = [float(allocation.get(j, 0.0)) for j in range(k)]
+            weights = [float(allocation.get(j, 0.0)) for j in range(clusters)]
         else:
             weights = [float(w) for w in allocation]
     rows = _core.balanced_select(
         codes,
-        budget,
+        k,
         scores=_scores(scores, n),
-        allocation=allocation if isinstance(allocation, str) else "weights",
+        allocation=_CORE_NAMES.get(how, how),
         weights=weights,
         seed=check.seed(seed),
     )
     return rows.astype(np.int64)
+
+
+# The binding still spells "equal" as "uniform".
+_CORE_NAMES = {"equal": "uniform"}
 
 
 @dataclass

@@ -38,7 +38,7 @@ Driving it from a training loop (``step`` counts the steps already taken)::
         train_one_step(model, batch)
 
 Also the static baselines the paper compares with: :func:`static_mixture`
-(stratified, proportional, temperature).
+(equal, proportional, temperature).
 
 Examples
 --------
@@ -434,13 +434,18 @@ class Aioli:
 
 def static_mixture(
     sizes: Mapping[Hashable, float] | Sequence[float],
-    method: Literal["stratified", "proportional", "temperature"] = "stratified",
+    allocation: Literal["equal", "proportional", "temperature"] = "equal",
     *,
     temperature: float = 1.0,
+    method: str | None = None,
 ) -> Any:
-    """The static mixtures Aioli is compared with: stratified (uniform over groups),
-    proportional to group size, or temperature sampling (``p_i ∝ n_i^(1/T)``, via
-    :func:`thresher.sample.mixture`).
+    """The static mixtures Aioli is compared with, in the allocation vocabulary of
+    :func:`thresher.sample.allocate`: ``"equal"`` (the same share for every group, the
+    paper's "stratified"), ``"proportional"`` to group size, or ``"temperature"``
+    sampling (``p_i ∝ n_i^(1/T)``, via :func:`thresher.sample.mixture`).
+
+    ``method`` is the old name of ``allocation``, and ``"stratified"`` the old name of
+    ``"equal"`` (both deprecated: they warn).
 
     Examples
     --------
@@ -452,18 +457,18 @@ def static_mixture(
     [0.6666666666666666, 0.3333333333333333]
     """
     from thresher.sample import mixture
+    from thresher.sample.allocation import allocation_name
 
-    if method == "stratified":
+    if method is not None:
+        allocation = check.renamed("method", method, "allocation", None)
+    how = allocation_name(allocation, ("equal", "proportional", "temperature"), stacklevel=3)
+    if how == "equal":
         keys = list(sizes) if isinstance(sizes, Mapping) else None
         values = list(sizes.values()) if isinstance(sizes, Mapping) else list(sizes)
         if not values:
             raise invalid_parameter("sizes", "there is no group")
         uniform = [1.0 / len(values)] * len(values)
         return dict(zip(keys, uniform, strict=True)) if keys is not None else uniform
-    if method == "proportional":
+    if how == "proportional":
         return mixture(sizes, temperature=1.0)
-    if method == "temperature":
-        return mixture(sizes, temperature=temperature)
-    raise invalid_parameter(
-        "method", f"must be 'stratified', 'proportional' or 'temperature', got {method!r}"
-    )
+    return mixture(sizes, temperature=temperature)

@@ -13,9 +13,41 @@ from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
 from thresher.sample._common import _count
 
-__all__ = ["Allocation", "allocate", "group_quotas"]
+__all__ = [
+    "ALLOCATIONS",
+    "Allocation",
+    "AllocationName",
+    "allocate",
+    "allocation_name",
+    "group_quotas",
+]
 
+#: The per-group allocation names, one vocabulary for :func:`thresher.sample.stratified`
+#: (proportional, equal, neyman), :func:`thresher.select.balanced` (proportional,
+#: equal) and :func:`thresher.mixing.static_mixture` (proportional, equal, temperature).
+AllocationName = Literal["proportional", "equal", "neyman", "temperature"]
+ALLOCATIONS: tuple[AllocationName, ...] = ("proportional", "equal", "neyman", "temperature")
 Allocation = Literal["proportional", "equal", "neyman"] | Mapping[Any, int]
+
+# Names the same allocation had before the vocabulary was shared (accepted for one
+# release, with a DeprecationWarning): select.balanced's "uniform" and
+# static_mixture's "stratified" both meant the same share for every group.
+_OLD_NAMES = {"uniform": "equal", "stratified": "equal"}
+
+
+def allocation_name(
+    value: Any,
+    allowed: Sequence[AllocationName],
+    *,
+    name: str = "allocation",
+    or_else: str | None = None,
+    stacklevel: int = 4,
+) -> str:
+    """``value`` as one of the ``allowed`` allocation names, an old name being replaced
+    by its new one with a :class:`DeprecationWarning` (``stacklevel`` points the warning
+    at the user's call)."""
+    value = check.renamed_choice(name, value, _OLD_NAMES, stacklevel=stacklevel)
+    return check.choice(name, value, allowed, or_else=or_else)
 
 
 def allocate(
@@ -74,23 +106,19 @@ def allocate(
                     "allocation", f"group {g!r} holds {cap} items but {out[g]} were requested"
                 )
         return out
+    how = allocation_name(allocation, ("proportional", "equal", "neyman"), or_else="a mapping")
     total = _total(sum(caps), k, frac)
-    if allocation == "proportional":
+    if how == "proportional":
         scores = [float(c) for c in caps]
-    elif allocation == "equal":
+    elif how == "equal":
         scores = [1.0 if c > 0 else 0.0 for c in caps]
-    elif allocation == "neyman":
+    else:  # "neyman"
         if spread is None:
             raise invalid_parameter("spread", "Neyman allocation needs a spread per group")
         missing = [g for g in groups if g not in spread]
         if missing:
             raise invalid_parameter("spread", f"no spread for groups {missing!r}")
         scores = [c * float(spread[g]) for g, c in zip(groups, caps, strict=True)]
-    else:
-        raise invalid_parameter(
-            "allocation",
-            f"must be 'proportional', 'equal', 'neyman' or a mapping, got {allocation!r}",
-        )
     counts = _core.allocate(total, scores, caps)
     return dict(zip(groups, counts, strict=True))
 
