@@ -39,7 +39,7 @@ from typing import Any, Literal, NamedTuple, cast
 import numpy as np
 import numpy.typing as npt
 
-from thresher import _core
+from thresher import _core, _labels
 from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
 
@@ -106,13 +106,10 @@ def _encode(
 ) -> tuple[npt.NDArray[Any], npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
     """``(classes, codes, counts)`` of the labels ``y`` (one per row)."""
     labels = np.asarray(y)
-    if labels.ndim != 1:
-        raise invalid_parameter(name, f"must be 1-D, got shape {labels.shape}")
-    if len(labels) != n:
-        raise invalid_parameter(name, f"has {len(labels)} labels for {n} rows of x")
-    classes, codes = np.unique(labels, return_inverse=True)
+    _labels.check_per_row(labels, n, name, "x")
+    classes, codes = _labels.sorted_codes(labels)
     counts = np.bincount(codes, minlength=len(classes)).astype(np.int64)
-    return classes, codes.astype(np.uint32).reshape(-1), counts
+    return classes, codes, counts
 
 
 def target_counts(

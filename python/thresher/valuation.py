@@ -27,7 +27,7 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-from thresher import _core
+from thresher import _core, _labels
 from thresher import _validation as check
 from thresher.exceptions import EmptyInputError, invalid_parameter
 from thresher.rebalance import _features
@@ -35,7 +35,7 @@ from thresher.rebalance import _features
 __all__ = ["ShapleyEstimate", "knn_shapley", "knn_utility", "monte_carlo_shapley"]
 
 
-def _labels(
+def _label_codes(
     y_train: Any, y_val: Any, n_train: int, n_val: int
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
     train, val = np.asarray(y_train), np.asarray(y_val)
@@ -43,17 +43,13 @@ def _labels(
         ("y_train", train, n_train, "x_train"),
         ("y_val", val, n_val, "x_val"),
     ):
-        if labels.ndim != 1:
-            raise invalid_parameter(name, f"must be 1-D, got shape {labels.shape}")
-        if len(labels) != n:
-            raise invalid_parameter(name, f"has {len(labels)} labels for {n} rows of {x}")
+        _labels.check_per_row(labels, n, name, x)
     try:
-        _, codes = np.unique(np.concatenate([train, val]), return_inverse=True)
+        _, codes = _labels.sorted_codes(np.concatenate([train, val]))
     except TypeError as e:
         raise invalid_parameter(
             "y_val", f"labels of x_train and x_val do not compare: {e}"
         ) from None
-    codes = codes.reshape(-1).astype(np.uint32)
     return np.ascontiguousarray(codes[:n_train]), np.ascontiguousarray(codes[n_train:])
 
 
@@ -111,7 +107,7 @@ def knn_shapley(
         raise EmptyInputError("validation set is empty: x_val has no rows")
     if len(train) == 0:
         raise EmptyInputError("training set is empty: x_train has no rows")
-    yt, yv = _labels(y_train, y_val, len(train), len(val))
+    yt, yv = _label_codes(y_train, y_val, len(train), len(val))
     return _core.knn_shapley(train, yt, val, yv, int(k))
 
 

@@ -42,9 +42,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from thresher import _core
+from thresher import _core, _labels
 from thresher import _validation as check
 from thresher.exceptions import (
     EmptyInputError,
@@ -147,21 +146,13 @@ def _codes(
     column: pa.ChunkedArray, name: str, sort: bool
 ) -> tuple[npt.NDArray[np.uint32], pa.Array]:
     """Integer codes of a column's values and the distinct values (sorted if ``sort``)."""
-    if column.null_count:
-        row = int(pc.index(pc.is_null(column), True).as_py())
+    row = _labels.first_null(column)
+    if row is not None:
         message = f"row {row}: column {name!r} is null"
         raise located(MissingFieldError, message, row=row, field=name)
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
-    if pa.types.is_string_view(column.type):  # polars exports views; sort needs plain
-        column = column.cast(pa.large_string())
-    elif pa.types.is_binary_view(column.type):
-        column = column.cast(pa.large_binary())
-    values = pc.unique(column)
-    if sort:
-        values = values.take(pc.sort_indices(values))
-    codes = pc.index_in(column, value_set=values)
-    return np.ascontiguousarray(codes.to_numpy(), dtype=np.uint32), values
+    # Only the values present count (a dictionary's unused entries would change the
+    # utopian entropies).
+    return _labels.encode(_labels.plain(_labels.as_array(column)), sort=sort)
 
 
 class GME:

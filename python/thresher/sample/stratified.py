@@ -7,9 +7,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from thresher import _core
+from thresher import _core, _labels
 from thresher.exceptions import EmptyInputError, invalid_parameter, located
 from thresher.progress import ProgressBar
 from thresher.sample._common import Indices, WeightsLike, _seed, _weights
@@ -38,21 +37,15 @@ class _Groups:
                 self.low = low
                 self.values: list[Any] = list(range(low, high + 1))
                 return
-        column = groups
-        if isinstance(column, pa.ChunkedArray):
-            column = column.combine_chunks()
-        elif not isinstance(column, pa.Array):
-            array = column if hasattr(column, "__arrow_c_array__") else np.asarray(column)
-            column = pa.array(array)
+        column = _labels.as_array(groups)
         if len(column) == 0:
             raise located(EmptyInputError, "groups is empty: there is nothing to sample from")
-        if column.null_count:
-            row = int(pc.index(pc.is_null(column), True).as_py())
+        row = _labels.first_null(column)
+        if row is not None:
             raise invalid_parameter("groups", f"groups[{row}] is null; every row needs a group")
-        encoded = pc.dictionary_encode(column)
-        self.labels = encoded.indices.to_numpy(zero_copy_only=False)
+        self.labels, values = _labels.encode(column)
         self.low = 0
-        self.values = encoded.dictionary.to_pylist()
+        self.values = values.to_pylist()
 
     def __len__(self) -> int:
         return len(self.labels)
