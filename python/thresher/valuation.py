@@ -26,9 +26,11 @@ from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from thresher import _core, _labels
 from thresher import _validation as check
+from thresher._results import TableResult
 from thresher.exceptions import EmptyInputError, invalid_parameter
 from thresher.rebalance import _features
 
@@ -147,7 +149,7 @@ def knn_utility(
 
 
 @dataclass
-class ShapleyEstimate:
+class ShapleyEstimate(TableResult):
     """Monte-Carlo Shapley values with their uncertainty.
 
     Attributes
@@ -177,6 +179,17 @@ class ShapleyEstimate:
     truncated: float
     converged: bool
     seconds: float
+
+    @property
+    def table(self) -> pa.Table:
+        """``row``, ``value`` and ``std_error`` of every point."""
+        return pa.table(
+            {
+                "row": pa.array(np.arange(len(self.values), dtype=np.int64)),
+                "value": pa.array(self.values),
+                "std_error": pa.array(self.std_errors),
+            }
+        )
 
 
 def monte_carlo_shapley(

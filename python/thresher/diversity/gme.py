@@ -45,6 +45,7 @@ import pyarrow as pa
 
 from thresher import _core, _labels
 from thresher import _validation as check
+from thresher._results import TableResult
 from thresher.exceptions import (
     EmptyInputError,
     MissingFieldError,
@@ -58,7 +59,7 @@ Selector = Literal["dutopia", "sum"]
 
 
 @dataclass
-class GMERanking:
+class GMERanking(TableResult):
     """The items GME ranked, with the entropies after each step.
 
     Attributes

@@ -19,9 +19,11 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from thresher import _core
 from thresher import _validation as check
+from thresher._results import TableResult
 from thresher.cluster import Metric, as_labels, as_matrix
 from thresher.exceptions import invalid_parameter
 from thresher.sample.allocation import allocation_name
@@ -115,7 +117,7 @@ _CORE_NAMES = {"equal": "uniform"}
 
 
 @dataclass
-class Centers:
+class Centers(TableResult):
     """The rows k-center greedy chose.
 
     Attributes
@@ -129,6 +131,11 @@ class Centers:
 
     indices: npt.NDArray[np.int64]
     radii: npt.NDArray[np.float64]
+
+    @property
+    def table(self) -> pa.Table:
+        """``row`` (in the order chosen) and ``radius`` after each choice."""
+        return pa.table({"row": pa.array(self.indices), "radius": pa.array(self.radii)})
 
 
 def k_center(
@@ -178,7 +185,7 @@ def _positive_k(k: Any) -> None:
 
 
 @dataclass
-class Duplicates:
+class Duplicates(TableResult):
     """What :func:`semantic_dedup` decided.
 
     Attributes
@@ -200,6 +207,20 @@ class Duplicates:
     def indices(self) -> npt.NDArray[np.int64]:
         """The kept rows, ascending."""
         return np.flatnonzero(self.keep).astype(np.int64)
+
+    @property
+    def table(self) -> pa.Table:
+        """One row per input row: ``row``, ``keep``, ``duplicate_of`` (-1 when kept) and
+        ``similarity`` (null when kept)."""
+        similarity = pa.array(self.similarity, mask=np.isnan(self.similarity))
+        return pa.table(
+            {
+                "row": pa.array(np.arange(len(self.keep), dtype=np.int64)),
+                "keep": pa.array(self.keep),
+                "duplicate_of": pa.array(self.duplicate_of),
+                "similarity": similarity,
+            }
+        )
 
 
 def semantic_dedup(
