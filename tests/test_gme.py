@@ -179,3 +179,10 @@ def test_rank_old_keyword_n_warns():
     expected = thresher.GME().rank(table, item="doc", on=["e"], k=2).items
     with pytest.warns(DeprecationWarning, match="'n' is deprecated: use 'k'"):
         assert thresher.GME().rank(table, item="doc", on=["e"], n=2).items == expected
+
+
+def test_rank_old_keyword_table_warns():
+    table = pa.table({"doc": ["a", "b", "c"], "e": ["x", "y", "x"]})
+    expected = thresher.GME().rank(table, item="doc", on=["e"], k=2).items
+    with pytest.warns(DeprecationWarning, match="'table' is deprecated: use 'source'"):
+        assert thresher.GME().rank(table=table, item="doc", on=["e"], k=2).items == expected

@@ -160,3 +160,10 @@ def test_balanced_old_names_warn() -> None:
         assert (select.balanced(labels, budget=9, seed=1) == expected).all()
     with pytest.raises(InvalidParameterError, match="must be one of 'equal', 'proportional' or"):
         select.balanced(labels, 9, allocation="neyman")
+
+
+def test_hierarchy_sample_old_keyword_budget_warns() -> None:
+    x = np.random.default_rng(0).normal(size=(200, 4)).astype(np.float32)
+    tree = thresher.cluster.hierarchical(x, [8, 2], seed=0)
+    with pytest.warns(DeprecationWarning, match="'budget' is deprecated: use 'k'"):
+        assert (tree.sample(budget=20, seed=1) == tree.sample(20, seed=1)).all()

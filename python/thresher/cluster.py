@@ -281,14 +281,20 @@ class Hierarchy:
     levels: list[KMeans]
     labels: npt.NDArray[np.int64]
 
-    def sample(self, budget: int, *, seed: int = 0) -> npt.NDArray[np.int64]:
-        """Balanced sample of ``budget`` points: the same number from every top cluster,
+    def sample(
+        self, k: int | None = None, *, seed: int = 0, budget: int | None = None
+    ) -> npt.NDArray[np.int64]:
+        """Balanced sample of ``k`` points: the same number from every top cluster,
         each split evenly among its children down the levels (clusters too small give
         all their points, the rest goes to the others), random points at the bottom.
-        Returns rows in ascending order."""
-        budget = check.count("budget", budget)
+        Returns rows in ascending order. ``budget`` is the old name of ``k``
+        (deprecated: warns)."""
+        k = check.renamed("budget", budget, "k", k)
+        if k is None:
+            raise invalid_parameter("k", "give the number of points to sample")
+        k = check.count("k", k)
         parents = [as_labels(level.labels_) for level in self.levels]
-        rows = _core.balanced_tree_sample(parents, budget, check.seed(seed))
+        rows = _core.balanced_tree_sample(parents, k, check.seed(seed))
         return rows.astype(np.int64)
 
 

@@ -188,19 +188,23 @@ class GME:
 
     def rank(
         self,
-        table: Any,
+        source: Any = None,
         *,
         item: str,
         on: Sequence[str],
         k: int | None = None,
         n: int | None = None,
+        table: Any = None,
     ) -> GMERanking:
-        """Rank ``k`` items of ``table`` (Arrow-exportable, ``datasets.Dataset`` or
+        """Rank ``k`` items of ``source`` (Arrow-exportable, ``datasets.Dataset`` or
         Parquet / JSON Lines paths) by greedy maximum entropy over the columns ``on``.
 
-        ``k`` larger than the number of items is capped, with a warning. ``n`` is the
-        old name of ``k`` (deprecated: warns).
+        ``k`` larger than the number of items is capped, with a warning. ``n`` and
+        ``table`` are the old names of ``k`` and ``source`` (deprecated: they warn).
         """
+        source = check.renamed("table", table, "source", source)
+        if source is None:
+            raise invalid_parameter("source", "give the table to rank")
         n = check.renamed("n", n, "k", k)
         if n is None:
             raise invalid_parameter("k", "give the number of items to rank")
@@ -212,7 +216,7 @@ class GME:
         if item in on or len(set(on)) != len(on):
             raise invalid_parameter("on", f"columns must be distinct and differ from item: {on}")
         n = check.positive_count("k", n)
-        data = _load(table, [item, *on])
+        data = _load(source, [item, *on])
         if data.num_rows == 0:
             raise EmptyInputError("table is empty: no rows to rank")
         item_codes, item_values = _codes(data.column(item), item, sort=True)

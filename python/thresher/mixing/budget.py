@@ -422,7 +422,8 @@ def allocate_budget(
     current
         Samples each group already has (missing groups: 0).
     budget
-        Total spend allowed, in the units of ``costs`` (>= 0).
+        Total spend allowed, in the units of ``costs`` (>= 0). Not ``k``: it is a cost
+        (money, compute), not a number of rows, unless every cost is 1.
     costs
         Cost of one sample per group (> 0; default 1 each).
     objective

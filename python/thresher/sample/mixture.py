@@ -40,7 +40,8 @@ def mixture(
     temperature
         Temperature (ignored with ``budget``).
     budget
-        Total to draw, in the units of ``sizes``: selects UniMax.
+        Total to draw, in the units of ``sizes``: selects UniMax. Not ``k``: it is an
+        amount of tokens or characters as often as of rows, and may be fractional.
     max_epochs
         UniMax's cap on passes over any group.
 
