@@ -74,10 +74,7 @@ Vector = npt.NDArray[np.float64]
 _STATE_VERSION = 1
 
 
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise invalid_parameter(name, f"must be an integer >= 1, got {value!r}")
-    return int(value)
+_positive_int = check.positive_count
 
 
 def _simplex(name: str, values: Any, m: int) -> Vector:
@@ -155,10 +152,8 @@ class Aioli:
             raise invalid_parameter("groups", f"mixing needs at least 2 groups, got {m}")
         if len(set(names)) != m:
             raise invalid_parameter("groups", "group names must be distinct")
-        if not (np.isfinite(eta) and eta > 0):
-            raise invalid_parameter("eta", f"must be finite and > 0, got {eta!r}")
         self.groups = names
-        self.eta = float(eta)
+        self.eta = check.positive("eta", eta)
         self.update_steps = _positive_int("update_steps", update_steps)
         self.lp_rounds = _positive_int("lp_rounds", lp_rounds)
         self.lp_steps = _positive_int("lp_steps", lp_steps)
@@ -171,11 +166,7 @@ class Aioli:
             raise invalid_parameter("ema", f"must be in [0, 1) or None, got {ema!r}")
         self.ema = None if ema is None else float(ema)
         self.normalize = bool(normalize)
-        if isinstance(prior_steps, bool) or not isinstance(prior_steps, (int, np.integer)):
-            raise invalid_parameter("prior_steps", f"must be an integer, got {prior_steps!r}")
-        if prior_steps < 0:
-            raise invalid_parameter("prior_steps", f"must be >= 0, got {prior_steps}")
-        self.prior_steps = int(prior_steps)
+        self.prior_steps = check.count("prior_steps", prior_steps)
         self.seed = check.seed(seed)
         if self.update_steps <= self.learn_steps:
             raise invalid_parameter(
