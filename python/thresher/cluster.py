@@ -92,10 +92,6 @@ def as_labels(labels: Any, n: int | None = None, name: str = "labels") -> npt.ND
     return np.ascontiguousarray(array, dtype=np.uint32)
 
 
-def _positive(name: str, value: int | None) -> None:
-    check.optional_count(name, value, minimum=1)
-
-
 class KMeans:
     """k-means clustering of dense embeddings (Lloyd, or mini-batch).
 
@@ -147,10 +143,10 @@ class KMeans:
         max_points_per_centroid: int | None = None,
         batch_size: int | None = None,
     ) -> None:
-        _positive("k", k)
-        _positive("n_local_trials", n_local_trials)
-        _positive("max_points_per_centroid", max_points_per_centroid)
-        _positive("batch_size", batch_size)
+        check.positive_count("k", k)
+        check.optional_count("n_local_trials", n_local_trials, minimum=1)
+        check.optional_count("max_points_per_centroid", max_points_per_centroid, minimum=1)
+        check.optional_count("batch_size", batch_size, minimum=1)
         self.k = int(k)
         self.metric: Metric = check.choice("metric", metric, ("euclidean", "cosine"))
         self.max_iter = check.count("max_iter", max_iter)
@@ -326,7 +322,7 @@ def hierarchical(
     if isinstance(levels, (int, np.integer)) or not len(levels):
         raise invalid_parameter("levels", "give a list of cluster counts, e.g. [1000, 100]")
     for k in levels:
-        _positive("levels", k)
+        check.positive_count("levels", k)
     results = _core.hierarchical_kmeans(
         as_matrix(x),
         [int(k) for k in levels],

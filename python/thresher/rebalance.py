@@ -226,10 +226,6 @@ def _sort_key(c: Any) -> Any:
     return (str(type(c)), c)
 
 
-def _check_seed(seed: Any) -> int:
-    return check.seed(seed)
-
-
 def _resample(
     x: Any,
     y: Any,
@@ -268,7 +264,7 @@ def _resample(
         targets,
         method=method,
         k_neighbors=int(k_neighbors),
-        seed=_check_seed(seed),
+        seed=check.seed(seed),
         cell_size=None if cell_size is None else int(cell_size),
         probe=int(probe),
     )
@@ -395,6 +391,6 @@ def nearest_neighbors(
     features = _features(x)
     check.positive_count("k", k)
     found = _core.nearest_neighbors(
-        features, int(k), seed=_check_seed(seed), cell_size=cell_size, probe=probe
+        features, int(k), seed=check.seed(seed), cell_size=cell_size, probe=probe
     )
     return found.astype(np.int64)

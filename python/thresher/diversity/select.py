@@ -40,10 +40,6 @@ def _scores(scores: Any, n: int, name: str = "scores") -> npt.NDArray[np.float64
     return array
 
 
-def _count(name: str, value: Any) -> int:
-    return check.count(name, value)
-
-
 def balanced(
     labels: npt.ArrayLike,
     k: int | None = None,
@@ -88,7 +84,7 @@ def balanced(
         raise invalid_parameter("k", "give the number of rows to choose")
     codes = as_labels(labels)
     n = len(codes)
-    k = _count("k", k)
+    k = check.count("k", k)
     weights = None
     how = "weights"
     if isinstance(allocation, str):
@@ -172,16 +168,12 @@ def k_center(
     ([3, 4], 1.0)
     """
     matrix = as_matrix(x)
-    _positive_k(k)
-    init = None if initial is None else [_count("initial", i) for i in initial]
+    check.positive_count("k", k)
+    init = None if initial is None else [check.count("initial", i) for i in initial]
     indices, radii = _core.k_center_greedy(
         matrix, int(k), metric=metric, seed=check.seed(seed), initial=init
     )
     return Centers(indices.astype(np.int64), radii)
-
-
-def _positive_k(k: Any) -> None:
-    check.positive_count("k", k)
 
 
 @dataclass

@@ -329,10 +329,6 @@ def expected_copies(
     return _core.quadmix_expected(columns, codes, plist, how)
 
 
-def _seed(seed: int) -> int:
-    return check.seed(seed)
-
-
 def sample(
     scores: ScoresLike,
     domains: Any,
@@ -354,7 +350,7 @@ def sample(
     True
     """
     expected = expected_copies(scores, domains, params, default=default, normalize=normalize)
-    return _core.draw_copies(expected, _seed(seed))
+    return _core.draw_copies(expected, check.seed(seed))
 
 
 def sample_rows(
