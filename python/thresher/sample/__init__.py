@@ -5,6 +5,13 @@ the thread count (see :func:`thresher.set_num_threads`) or the way a stream is c
 into batches. Indices come back as sorted ``int64`` numpy arrays (draws with
 replacement come in draw order).
 
+One module per concept: :mod:`~thresher.sample.uniform`, :mod:`~thresher.sample.weighted`
+(with the mergeable reservoir), :mod:`~thresher.sample.stream` (one-pass reservoirs over
+a corpus, ``take``), :mod:`~thresher.sample.stratified`, :mod:`~thresher.sample.allocation`
+(the per-group allocation vocabulary shared with ``select.balanced`` and
+``mixing.static_mixture``) and :mod:`~thresher.sample.mixture`; every public name is
+importable from ``thresher.sample``.
+
 Examples
 --------
 >>> import numpy as np
