@@ -244,10 +244,7 @@ def _resample(
     wanted = target_counts(per_class, sampling_strategy, "under" if method == "under" else "over")
     targets = [wanted[c] for c in classes.tolist()]
     if method == "smote":
-        if not isinstance(k_neighbors, (int, np.integer)) or k_neighbors <= 0:
-            raise invalid_parameter(
-                "k_neighbors", f"must be a positive integer, got {k_neighbors!r}"
-            )
+        check.positive_count("k_neighbors", k_neighbors)
         for c, n, t in zip(classes.tolist(), counts.tolist(), targets, strict=True):
             if t > n and n <= k_neighbors:
                 raise invalid_parameter(

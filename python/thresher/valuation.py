@@ -103,8 +103,7 @@ def knn_shapley(
     val = _features(x_val, "x_val")
     if val.dtype != train.dtype:
         val = cast("npt.NDArray[np.float32] | npt.NDArray[np.float64]", val.astype(train.dtype))
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k <= 0:
-        raise invalid_parameter("k", f"must be a positive integer, got {k!r}")
+    check.positive_count("k", k)
     if len(val) == 0:
         raise EmptyInputError("validation set is empty: x_val has no rows")
     if len(train) == 0:
