@@ -312,3 +312,12 @@ def test_allocation_vocabulary_is_shared() -> None:
         )
     with pytest.raises(InvalidParameterError, match="'neyman' or a mapping, got 'temperature'"):
         sample.allocate(sizes, 20, allocation="temperature")  # type: ignore[arg-type]
+
+
+def test_rs2_old_keyword_num_samples_warns() -> None:
+    with pytest.warns(DeprecationWarning, match="'num_samples' is deprecated: use 'k'"):
+        old = sample.RS2Sampler(10, num_samples=4, seed=0)
+    new = sample.RS2Sampler(10, k=4, seed=0)
+    assert (old.k, old.num_samples, list(old)) == (4, 4, list(new))
+    with pytest.raises(InvalidParameterError, match="give k only"):
+        sample.RS2Sampler(10, k=4, num_samples=4)
