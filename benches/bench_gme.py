@@ -113,7 +113,7 @@ def main() -> None:
         times = []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
-            ranked = thresher.GME().rank(table, item="doc", on=on, n=args.n)
+            ranked = thresher.GME().rank(table, item="doc", on=on, k=args.n)
             times.append(time.perf_counter() - t0)
         same = ranked.items == expected
         fast = common.median(times)

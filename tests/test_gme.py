@@ -90,7 +90,7 @@ def test_equals_the_formulas(
     table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(["doc", *on])})
     n = len({r[0] for r in rows})
     expected, history = reference_gme(rows, selector, binarised, n)
-    ranked = thresher.GME(selector, binarised=binarised).rank(table, item="doc", on=on, n=n)
+    ranked = thresher.GME(selector, binarised=binarised).rank(table, item="doc", on=on, k=n)
     assert ranked.items == expected
     np.testing.assert_allclose(ranked.entropies, np.array(history), atol=1e-9)
 
@@ -98,15 +98,15 @@ def test_equals_the_formulas(
 def test_ties_go_to_the_smallest_id() -> None:
     # Every document has one distinct entity: all first steps tie.
     table = pa.table({"doc": ["b", "a", "c", "ab"], "entity": ["1", "2", "3", "4"]})
-    ranked = thresher.GME().rank(table, item="doc", on=["entity"], n=4)
+    ranked = thresher.GME().rank(table, item="doc", on=["entity"], k=4)
     assert ranked.items == ["a", "ab", "b", "c"]
     ints = pa.table({"doc": [10, 9, 100], "entity": ["x", "y", "z"]})
-    assert thresher.GME("sum").rank(ints, item="doc", on=["entity"], n=3).items == [9, 10, 100]
+    assert thresher.GME("sum").rank(ints, item="doc", on=["entity"], k=3).items == [9, 10, 100]
 
 
 def test_result_table_and_utopia() -> None:
     table = pa.table({"doc": ["d1", "d1", "d2"], "e": ["x", "y", "x"], "f": [1, 1, 2]})
-    ranked = thresher.GME().rank(table, item="doc", on=["e", "f"], n=2)
+    ranked = thresher.GME().rank(table, item="doc", on=["e", "f"], k=2)
     out = ranked.table
     assert out.column_names == ["rank", "item", "entropy_e", "entropy_f", "score"]
     assert out.column("rank").to_pylist() == [1, 2]
@@ -118,7 +118,7 @@ def test_result_table_and_utopia() -> None:
 def test_n_larger_than_items_is_capped_with_a_warning() -> None:
     table = pa.table({"doc": ["a", "b"], "e": ["x", "y"]})
     with pytest.warns(UserWarning, match="larger than the number of items"):
-        ranked = thresher.GME().rank(table, item="doc", on=["e"], n=5)
+        ranked = thresher.GME().rank(table, item="doc", on=["e"], k=5)
     assert len(ranked.items) == 2
 
 
@@ -131,8 +131,8 @@ def test_approx_is_deterministic_and_complete() -> None:
     runs = []
     for threads in (1, 2):
         thresher.set_num_threads(threads)
-        runs.append(thresher.GME(approx=20, seed=3).rank(table, item="doc", on=["e"], n=50))
-        exact = thresher.GME().rank(table, item="doc", on=["e"], n=50)
+        runs.append(thresher.GME(approx=20, seed=3).rank(table, item="doc", on=["e"], k=50))
+        exact = thresher.GME().rank(table, item="doc", on=["e"], k=50)
         runs.append(exact)
     assert runs[0].items == runs[2].items and runs[1].items == runs[3].items
     assert len(set(runs[0].items)) == 50
@@ -144,31 +144,45 @@ def test_files_and_polars(tmp_path: Path) -> None:
     table = pa.table({"doc": ["a", "a", "b", "c"], "e": ["x", "y", "x", "z"]})
     pq.write_table(table, tmp_path / "rel.parquet")
     thresher.write_table(table, tmp_path / "rel.jsonl")
-    expected = thresher.GME().rank(table, item="doc", on=["e"], n=3).items
+    expected = thresher.GME().rank(table, item="doc", on=["e"], k=3).items
     for source in (tmp_path / "rel.parquet", str(tmp_path / "rel.jsonl")):
-        assert thresher.GME().rank(source, item="doc", on=["e"], n=3).items == expected
+        assert thresher.GME().rank(source, item="doc", on=["e"], k=3).items == expected
     polars = pytest.importorskip("polars")
     frame = polars.from_arrow(table)
-    assert thresher.GME().rank(frame, item="doc", on=["e"], n=3).items == expected
+    assert thresher.GME().rank(frame, item="doc", on=["e"], k=3).items == expected
 
 
 def test_bad_input() -> None:
     table = pa.table({"doc": ["a", None], "e": ["x", "y"]})
     with pytest.raises(MissingFieldError) as e:
-        thresher.GME().rank(table, item="doc", on=["e"], n=1)
+        thresher.GME().rank(table, item="doc", on=["e"], k=1)
     assert e.value.row == 1 and e.value.field == "doc"
     ok = pa.table({"doc": ["a"], "e": ["x"]})
     with pytest.raises(MissingFieldError) as e:
-        thresher.GME().rank(ok, item="doc", on=["entity"], n=1)
+        thresher.GME().rank(ok, item="doc", on=["entity"], k=1)
     assert e.value.field == "entity"
     with pytest.raises(MissingFieldError):
-        thresher.GME().rank(ok, item="id", on=["e"], n=1)
+        thresher.GME().rank(ok, item="id", on=["e"], k=1)
     with pytest.raises(EmptyInputError):
-        thresher.GME().rank(ok.slice(0, 0), item="doc", on=["e"], n=1)
-    for kwargs in ({"on": []}, {"on": ["doc"]}, {"on": ["e"], "n": 0}):
+        thresher.GME().rank(ok.slice(0, 0), item="doc", on=["e"], k=1)
+    for kwargs in ({"on": []}, {"on": ["doc"]}, {"on": ["e"], "k": 0}):
         with pytest.raises(InvalidParameterError):
-            thresher.GME().rank(ok, item="doc", **{"on": ["e"], "n": 1, **kwargs})
+            thresher.GME().rank(ok, item="doc", **{"on": ["e"], "k": 1, **kwargs})
     with pytest.raises(InvalidParameterError):
         thresher.GME("max")  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError):
         thresher.GME(approx=0)
+
+
+def test_rank_old_keyword_n_warns():
+    table = pa.table({"doc": ["a", "b", "c"], "e": ["x", "y", "x"]})
+    expected = thresher.GME().rank(table, item="doc", on=["e"], k=2).items
+    with pytest.warns(DeprecationWarning, match="'n' is deprecated: use 'k'"):
+        assert thresher.GME().rank(table, item="doc", on=["e"], n=2).items == expected
+
+
+def test_rank_old_keyword_table_warns():
+    table = pa.table({"doc": ["a", "b", "c"], "e": ["x", "y", "x"]})
+    expected = thresher.GME().rank(table, item="doc", on=["e"], k=2).items
+    with pytest.warns(DeprecationWarning, match="'table' is deprecated: use 'source'"):
+        assert thresher.GME().rank(table=table, item="doc", on=["e"], k=2).items == expected

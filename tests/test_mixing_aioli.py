@@ -172,3 +172,12 @@ def test_static_baselines() -> None:
         static_mixture([9, 1], "nope")  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError):
         static_mixture([9, 1], "temperature", temperature=0.0)
+
+
+def test_static_mixture_old_names_warn() -> None:
+    with pytest.warns(DeprecationWarning, match="allocation='stratified' is deprecated"):
+        assert static_mixture([9, 1], "stratified") == static_mixture([9, 1], "equal")
+    with pytest.warns(DeprecationWarning, match="'method' is deprecated: use 'allocation'"):
+        assert static_mixture([9, 1], method="proportional") == static_mixture(
+            [9, 1], "proportional"
+        )

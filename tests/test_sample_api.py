@@ -174,7 +174,7 @@ def test_rs2_sampler_set_epoch_and_torch() -> None:
     assert sampler.indices(2).tolist() == first[2]
     torch = pytest.importorskip("torch")
     loader = torch.utils.data.DataLoader(
-        list(range(50)), batch_size=5, sampler=sample.RS2Sampler(50, num_samples=10, seed=1)
+        list(range(50)), batch_size=5, sampler=sample.RS2Sampler(50, k=10, seed=1)
     )
     assert sorted(torch.cat(list(loader)).tolist()) == sorted(first[0])
 
@@ -201,9 +201,9 @@ def test_bad_counts_and_shapes() -> None:
         sample.weighted(np.zeros(4), 1)
     with pytest.raises(InvalidParameterError, match="only 2 weights are positive"):
         sample.weighted(np.array([1.0, 0.0, 2.0]), 3)
-    with pytest.raises(InvalidParameterError, match="k: must be >= 0"):
+    with pytest.raises(InvalidParameterError, match="k: must be an integer >= 0"):
         sample.weighted(np.ones(3), -1)
-    with pytest.raises(InvalidParameterError, match="k: must be >= 0"):
+    with pytest.raises(InvalidParameterError, match="k: must be an integer >= 0"):
         sample.uniform(10, -1)
     with pytest.raises(InvalidParameterError, match="only 10 items exist"):
         sample.uniform(10, 11)
@@ -302,3 +302,22 @@ def test_cli_bad_column_writes_nothing(
     assert code == 2
     assert "nope" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_allocation_vocabulary_is_shared() -> None:
+    sizes = {"a": 5, "b": 40, "c": 40}
+    with pytest.warns(DeprecationWarning, match="allocation='uniform' is deprecated"):
+        assert sample.allocate(sizes, 20, allocation="uniform") == sample.allocate(
+            sizes, 20, allocation="equal"
+        )
+    with pytest.raises(InvalidParameterError, match="'neyman' or a mapping, got 'temperature'"):
+        sample.allocate(sizes, 20, allocation="temperature")  # type: ignore[arg-type]
+
+
+def test_rs2_old_keyword_num_samples_warns() -> None:
+    with pytest.warns(DeprecationWarning, match="'num_samples' is deprecated: use 'k'"):
+        old = sample.RS2Sampler(10, num_samples=4, seed=0)
+    new = sample.RS2Sampler(10, k=4, seed=0)
+    assert (old.k, old.num_samples, list(old)) == (4, 4, list(new))
+    with pytest.raises(InvalidParameterError, match="give k only"):
+        sample.RS2Sampler(10, k=4, num_samples=4)

@@ -182,11 +182,11 @@ def test_weighted_stratified_matches_successive_sampling_per_group() -> None:
 
 def test_rs2_epochs_cover_every_example_once_per_pass() -> None:
     n, m = 103, 10
-    sampler = sample.RS2Sampler(n, num_samples=m, seed=4)
+    sampler = sample.RS2Sampler(n, k=m, seed=4)
     stream = np.concatenate([np.array(list(sampler)) for _ in range(60)])
     for p in range(len(stream) // n):
         assert sorted(stream[p * n : (p + 1) * n].tolist()) == list(range(n))
     # First positions over seeds are uniform.
-    firsts = Counter(next(iter(sample.RS2Sampler(5, num_samples=2, seed=s))) for s in range(5000))
+    firsts = Counter(next(iter(sample.RS2Sampler(5, k=2, seed=s))) for s in range(5000))
     chi2 = sum((c - 1000) ** 2 / 1000 for c in firsts.values())
     assert len(firsts) == 5 and chi2 < chi2_quantile(4), chi2

@@ -149,3 +149,21 @@ def test_selection_is_thread_independent() -> None:
             )
         )
     assert out[0] == out[1]
+
+
+def test_balanced_old_names_warn() -> None:
+    labels = np.repeat([0, 1, 2], [10, 5, 1])
+    expected = select.balanced(labels, 9, allocation="equal", seed=1)
+    with pytest.warns(DeprecationWarning, match="allocation='uniform' is deprecated"):
+        assert (select.balanced(labels, 9, allocation="uniform", seed=1) == expected).all()
+    with pytest.warns(DeprecationWarning, match="'budget' is deprecated: use 'k'"):
+        assert (select.balanced(labels, budget=9, seed=1) == expected).all()
+    with pytest.raises(InvalidParameterError, match="must be one of 'equal', 'proportional' or"):
+        select.balanced(labels, 9, allocation="neyman")
+
+
+def test_hierarchy_sample_old_keyword_budget_warns() -> None:
+    x = np.random.default_rng(0).normal(size=(200, 4)).astype(np.float32)
+    tree = thresher.cluster.hierarchical(x, [8, 2], seed=0)
+    with pytest.warns(DeprecationWarning, match="'budget' is deprecated: use 'k'"):
+        assert (tree.sample(budget=20, seed=1) == tree.sample(20, seed=1)).all()

@@ -17,7 +17,7 @@ PostgreSQL target (1.4% of the raw corpus is PostgreSQL documentation):
 (100, True)
 """
 
-from thresher import cluster, exceptions, mixing, rebalance, sample, select, valuation
+from thresher import cluster, diversity, exceptions, mixing, rebalance, sample, select, valuation
 from thresher._core import __version__, get_num_threads, set_num_threads
 from thresher.cluster import KMeans
 from thresher.dedup import Deduplication, DedupSummary, MinHasher, dedup, optimal_param
@@ -38,6 +38,7 @@ __all__ = [
     "__version__",
     "cluster",
     "dedup",
+    "diversity",
     "exceptions",
     "get_num_threads",
     "mixing",

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import (
     InvalidParameterError,
     ModelFileError,
@@ -91,11 +92,6 @@ def as_labels(labels: Any, n: int | None = None, name: str = "labels") -> npt.ND
     return np.ascontiguousarray(array, dtype=np.uint32)
 
 
-def _positive(name: str, value: int | None) -> None:
-    if value is not None and (not isinstance(value, (int, np.integer)) or value <= 0):
-        raise invalid_parameter(name, f"must be a positive integer, got {value!r}")
-
-
 class KMeans:
     """k-means clustering of dense embeddings (Lloyd, or mini-batch).
 
@@ -147,19 +143,15 @@ class KMeans:
         max_points_per_centroid: int | None = None,
         batch_size: int | None = None,
     ) -> None:
-        _positive("k", k)
-        _positive("n_local_trials", n_local_trials)
-        _positive("max_points_per_centroid", max_points_per_centroid)
-        _positive("batch_size", batch_size)
-        if metric not in ("euclidean", "cosine"):
-            raise invalid_parameter("metric", f"must be 'euclidean' or 'cosine', got {metric!r}")
-        if not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
-            raise invalid_parameter("max_iter", f"must be an integer >= 0, got {max_iter!r}")
+        check.positive_count("k", k)
+        check.optional_count("n_local_trials", n_local_trials, minimum=1)
+        check.optional_count("max_points_per_centroid", max_points_per_centroid, minimum=1)
+        check.optional_count("batch_size", batch_size, minimum=1)
         self.k = int(k)
-        self.metric: Metric = metric
-        self.max_iter = int(max_iter)
+        self.metric: Metric = check.choice("metric", metric, ("euclidean", "cosine"))
+        self.max_iter = check.count("max_iter", max_iter)
         self.tol = float(tol)
-        self.seed = int(seed)
+        self.seed = check.seed(seed)
         self.init = init
         self.n_local_trials = n_local_trials
         self.max_points_per_centroid = max_points_per_centroid
@@ -285,15 +277,20 @@ class Hierarchy:
     levels: list[KMeans]
     labels: npt.NDArray[np.int64]
 
-    def sample(self, budget: int, *, seed: int = 0) -> npt.NDArray[np.int64]:
-        """Balanced sample of ``budget`` points: the same number from every top cluster,
+    def sample(
+        self, k: int | None = None, *, seed: int = 0, budget: int | None = None
+    ) -> npt.NDArray[np.int64]:
+        """Balanced sample of ``k`` points: the same number from every top cluster,
         each split evenly among its children down the levels (clusters too small give
         all their points, the rest goes to the others), random points at the bottom.
-        Returns rows in ascending order."""
-        if not isinstance(budget, (int, np.integer)) or budget < 0:
-            raise invalid_parameter("budget", f"must be an integer >= 0, got {budget!r}")
+        Returns rows in ascending order. ``budget`` is the old name of ``k``
+        (deprecated: warns)."""
+        k = check.renamed("budget", budget, "k", k)
+        if k is None:
+            raise invalid_parameter("k", "give the number of points to sample")
+        k = check.count("k", k)
         parents = [as_labels(level.labels_) for level in self.levels]
-        rows = _core.balanced_tree_sample(parents, int(budget), int(seed))
+        rows = _core.balanced_tree_sample(parents, k, check.seed(seed))
         return rows.astype(np.int64)
 
 
@@ -325,14 +322,14 @@ def hierarchical(
     if isinstance(levels, (int, np.integer)) or not len(levels):
         raise invalid_parameter("levels", "give a list of cluster counts, e.g. [1000, 100]")
     for k in levels:
-        _positive("levels", k)
+        check.positive_count("levels", k)
     results = _core.hierarchical_kmeans(
         as_matrix(x),
         [int(k) for k in levels],
         metric=metric,
         max_iter=max_iter,
         tol=tol,
-        seed=seed,
+        seed=check.seed(seed),
         init=init,
         n_local_trials=n_local_trials,
         max_points_per_centroid=max_points_per_centroid,

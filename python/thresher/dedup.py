@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
 from thresher.progress import ProgressBar
 from thresher.sources import SourceLike, call_kernel, read
@@ -109,12 +110,9 @@ class MinHasher:
         digits: bool = False,
         nfkc: bool = False,
     ) -> None:
-        if not isinstance(num_perm, int) or not 1 <= num_perm <= 65536:
-            _invalid("num_perm", f"must be an integer from 1 to 65536, got {num_perm!r}")
-        if not isinstance(ngram, int) or not 1 <= ngram <= 64:
-            _invalid("ngram", f"must be an integer from 1 to 64, got {ngram!r}")
-        if not isinstance(seed, int) or not 0 <= seed < 2**64:
-            _invalid("seed", f"must be an integer in [0, 2**64), got {seed!r}")
+        num_perm = check.count("num_perm", num_perm, minimum=1, maximum=65536)
+        ngram = check.count("ngram", ngram, minimum=1, maximum=64)
+        seed = check.seed(seed)
         self.ngram = ngram
         self.unit = unit
         self.normalization = {
@@ -357,16 +355,26 @@ def dedup(
     >>> print(result.summary)  # doctest: +ELLIPSIS
     3 documents, 1 duplicate clusters, 1 removed (33.33%), 2 kept; ...
     """
-    if output not in ("annotate", "keep"):
-        _invalid("output", f"must be 'annotate' or 'keep', got {output!r}")
-    if method not in ("minhash", "exact"):
-        _invalid("method", f"must be 'minhash' or 'exact', got {method!r}")
-    if keep not in ("first", "longest", "score"):
-        _invalid("keep", f"must be 'first', 'longest' or 'score', got {keep!r}")
+    check.choice("output", output, ("annotate", "keep"))
+    check.choice("method", method, ("minhash", "exact"))
+    check.choice("keep", keep, ("first", "longest", "score"))
     if (keep == "score") != (score is not None):
         _invalid("score", "give a score (column name or values) exactly when keep='score'")
     if (source is None) == (texts is None):
         _invalid("source", "give exactly one of source and texts")
+    near = _NearOptions(
+        threshold=threshold,
+        shingling=_Shingling(
+            num_perm, ngram, scheme, seed, unit, lowercase, punctuation, digits, nfkc
+        ),
+        bands=bands,
+        rows=rows,
+        fp_weight=fp_weight,
+        fn_weight=fn_weight,
+        verify=verify,
+        keep=keep,
+        score=score,
+    )
     if texts is not None:
         if not isinstance(texts, list):
             _invalid("texts", f"must be a list of str, got {type(texts).__name__}")
@@ -381,14 +389,14 @@ def dedup(
                 output=output,
                 quiet=quiet,
             )
-        hasher, band_count, row_count, score_values = _near_setup(locals())
+        hasher, band_count, row_count, score_values = near.setup()
         out = _core.near_dedup_texts(
             hasher._core,
             texts,
             float(threshold),
             band_count,
             row_count,
-            verify,
+            near.verify,
             keep,
             score_values,
         )
@@ -412,7 +420,7 @@ def dedup(
             bar,
         )
     else:
-        hasher, band_count, row_count, score_values = _near_setup(locals())
+        hasher, band_count, row_count, score_values = near.setup()
         out = call_kernel(
             src,
             _core.near_dedup,
@@ -422,42 +430,77 @@ def dedup(
             float(threshold),
             band_count,
             row_count,
-            verify,
+            near.verify,
             keep,
             score if isinstance(score, str) else None,
             score_values,
             64,
-            src.stream() if verify == "exact" else None,
+            src.stream() if near.verify == "exact" else None,
             bar,
         )
     bar.close()
     return Deduplication(out, lambda o: _annotate(src.to_reader(), o, output))
 
 
-def _near_setup(args: dict[str, Any]) -> tuple[MinHasher, int, int, list[float] | None]:
-    """The hasher, banding and score values of a near-duplicate run of :func:`dedup`."""
-    threshold, num_perm = args["threshold"], args["num_perm"]
-    if not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
-        _invalid("threshold", f"must be strictly between 0 and 1, got {threshold!r}")
-    hasher = MinHasher(
-        num_perm,
-        args["ngram"],
-        scheme=args["scheme"],
-        seed=args["seed"],
-        unit=args["unit"],
-        lowercase=args["lowercase"],
-        punctuation=args["punctuation"],
-        digits=args["digits"],
-        nfkc=args["nfkc"],
-    )
-    bands, rows = _banding(
-        threshold, num_perm, args["bands"], args["rows"], args["fp_weight"], args["fn_weight"]
-    )
-    score = args["score"]
-    values = None
-    if score is not None and not isinstance(score, str):
-        values = np.asarray(score, dtype=np.float64).tolist()
-    return hasher, bands, rows, values
+@dataclass(frozen=True)
+class _Shingling:
+    """The :class:`MinHasher` arguments of a :func:`dedup` run."""
+
+    num_perm: int
+    ngram: int
+    scheme: Scheme
+    seed: int
+    unit: Unit
+    lowercase: bool
+    punctuation: bool
+    digits: bool
+    nfkc: bool
+
+    def hasher(self) -> MinHasher:
+        return MinHasher(
+            self.num_perm,
+            self.ngram,
+            scheme=self.scheme,
+            seed=self.seed,
+            unit=self.unit,
+            lowercase=self.lowercase,
+            punctuation=self.punctuation,
+            digits=self.digits,
+            nfkc=self.nfkc,
+        )
+
+
+@dataclass(frozen=True)
+class _NearOptions:
+    """The near-duplicate arguments of a :func:`dedup` run, grouped (the public
+    signature keeps its keywords). ``verify`` always reaches the binding from here, so
+    the default is :func:`dedup`'s, never the binding's own."""
+
+    threshold: float
+    shingling: _Shingling
+    bands: int | None
+    rows: int | None
+    fp_weight: float
+    fn_weight: float
+    verify: Literal["signature", "exact"]
+    keep: KeepPolicy
+    score: str | Sequence[float] | npt.NDArray[Any] | None
+
+    def setup(self) -> tuple[MinHasher, int, int, list[float] | None]:
+        """The hasher, banding and score values (checking the threshold first)."""
+        threshold = self.threshold
+        if not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
+            check.fail("threshold", "a number strictly between 0 and 1", threshold)
+        check.choice("verify", self.verify, ("signature", "exact"))
+        hasher = self.shingling.hasher()
+        num_perm = self.shingling.num_perm
+        bands, rows = _banding(
+            threshold, num_perm, self.bands, self.rows, self.fp_weight, self.fn_weight
+        )
+        values = None
+        if self.score is not None and not isinstance(self.score, str):
+            values = np.asarray(self.score, dtype=np.float64).tolist()
+        return hasher, bands, rows, values
 
 
 def _banding(
@@ -470,10 +513,8 @@ def _banding(
 ) -> tuple[int, int]:
     if bands is None and rows is None:
         return optimal_param(threshold, num_perm, fp_weight, fn_weight)
-    if bands is not None and (not isinstance(bands, int) or bands < 1):
-        _invalid("bands", f"must be a positive integer, got {bands!r}")
-    if rows is not None and (not isinstance(rows, int) or rows < 1):
-        _invalid("rows", f"must be a positive integer, got {rows!r}")
+    bands = check.optional_count("bands", bands, minimum=1)
+    rows = check.optional_count("rows", rows, minimum=1)
     if rows is None:
         assert bands is not None
         if num_perm % bands:

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import (
     EmptyInputError,
     InvalidParameterError,
@@ -150,12 +151,8 @@ class DSIR:
             hash, target_smoothing, raw_smoothing, epsilon = "sha256", 0.0, 0.0, 1e-8
         elif compat is not None:
             _invalid("compat", f"must be None or 'data-selection', got {compat!r}")
-        if not isinstance(ngrams, int) or not 1 <= ngrams <= 8:
-            _invalid("ngrams", f"must be an integer from 1 to 8, got {ngrams!r}")
-        if not isinstance(num_buckets, int) or not 1 <= num_buckets < 2**32:
-            _invalid("num_buckets", f"must be an integer from 1 to 2**32-1, got {num_buckets!r}")
-        self.ngrams = ngrams
-        self.num_buckets = num_buckets
+        self.ngrams = check.count("ngrams", ngrams, minimum=1, maximum=8)
+        self.num_buckets = check.count("num_buckets", num_buckets, minimum=1, maximum=2**32 - 1)
         self.hash = hash
         self.target_smoothing = float(target_smoothing)
         self.raw_smoothing = float(raw_smoothing)
@@ -208,8 +205,7 @@ class DSIR:
         targets = dict(target) if isinstance(target, Mapping) else {"target": target}
         if not targets:
             _invalid("target", "at least one target corpus is needed")
-        if num_tokens_to_fit is not None and num_tokens_to_fit < 1:
-            _invalid("num_tokens_to_fit", f"must be at least 1, got {num_tokens_to_fit}")
+        num_tokens_to_fit = check.optional_count("num_tokens_to_fit", num_tokens_to_fit, minimum=1)
         counts = []
         for name, corpus in targets.items():
             c, stats = self._count(corpus, None, f"fit {name}", quiet)
@@ -406,12 +402,8 @@ class DSIR:
             unknown = set(k) - set(names)
             if unknown or len(k) != len(names):
                 _invalid("k", f"needs one count for each target {names}, got {dict(k)}")
-            return [int(k[name]) for name in names]
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-            _invalid("k", f"must be an integer, got {k!r}")
-        k = int(k)
-        if k <= 0:
-            _invalid("k", f"must be at least 1, got {k}")
+            return [check.count(f"k[{name!r}]", k[name]) for name in names]
+        k = check.positive_count("k", k)
         if len(names) == 1:
             return [k]
         # Split like data-selection: floor of k * proportion, remainder to the last.
@@ -546,12 +538,9 @@ class DSIR:
 
 def check_select(columns: str, min_length: int, seed: int) -> None:
     """Check the arguments of a selection (shared with :func:`thresher.ray.select`)."""
-    if columns not in ("all", "text"):
-        _invalid("columns", f"must be 'all' or 'text', got {columns!r}")
-    if min_length < 0:
-        _invalid("min_length", f"must be >= 0, got {min_length}")
-    if seed < 0 or seed >= 2**64:
-        _invalid("seed", f"must be in [0, 2**64), got {seed}")
+    check.choice("columns", columns, ("all", "text"))
+    check.count("min_length", min_length)
+    check.seed(seed)
 
 
 def _invalid(parameter: str, message: str) -> NoReturn:

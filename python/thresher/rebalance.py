@@ -39,7 +39,8 @@ from typing import Any, Literal, NamedTuple, cast
 import numpy as np
 import numpy.typing as npt
 
-from thresher import _core
+from thresher import _core, _labels
+from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
 
 __all__ = [
@@ -105,13 +106,10 @@ def _encode(
 ) -> tuple[npt.NDArray[Any], npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
     """``(classes, codes, counts)`` of the labels ``y`` (one per row)."""
     labels = np.asarray(y)
-    if labels.ndim != 1:
-        raise invalid_parameter(name, f"must be 1-D, got shape {labels.shape}")
-    if len(labels) != n:
-        raise invalid_parameter(name, f"has {len(labels)} labels for {n} rows of x")
-    classes, codes = np.unique(labels, return_inverse=True)
+    _labels.check_per_row(labels, n, name, "x")
+    classes, codes = _labels.sorted_codes(labels)
     counts = np.bincount(codes, minlength=len(classes)).astype(np.int64)
-    return classes, codes.astype(np.uint32).reshape(-1), counts
+    return classes, codes, counts
 
 
 def target_counts(
@@ -228,12 +226,6 @@ def _sort_key(c: Any) -> Any:
     return (str(type(c)), c)
 
 
-def _check_seed(seed: Any) -> int:
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise invalid_parameter("seed", f"must be an integer >= 0, got {seed!r}")
-    return int(seed)
-
-
 def _resample(
     x: Any,
     y: Any,
@@ -252,10 +244,7 @@ def _resample(
     wanted = target_counts(per_class, sampling_strategy, "under" if method == "under" else "over")
     targets = [wanted[c] for c in classes.tolist()]
     if method == "smote":
-        if not isinstance(k_neighbors, (int, np.integer)) or k_neighbors <= 0:
-            raise invalid_parameter(
-                "k_neighbors", f"must be a positive integer, got {k_neighbors!r}"
-            )
+        check.positive_count("k_neighbors", k_neighbors)
         for c, n, t in zip(classes.tolist(), counts.tolist(), targets, strict=True):
             if t > n and n <= k_neighbors:
                 raise invalid_parameter(
@@ -264,17 +253,15 @@ def _resample(
                     f"at least {k_neighbors + 1} (lower k_neighbors or leave the class out "
                     "of sampling_strategy)",
                 )
-    if cell_size is not None and (not isinstance(cell_size, (int, np.integer)) or cell_size < 2):
-        raise invalid_parameter("cell_size", f"must be an integer >= 2, got {cell_size!r}")
-    if not isinstance(probe, (int, np.integer)) or probe < 1:
-        raise invalid_parameter("probe", f"must be a positive integer, got {probe!r}")
+    check.optional_count("cell_size", cell_size, minimum=2)
+    check.positive_count("probe", probe)
     out = _core.resample(
         features,
         codes,
         targets,
         method=method,
         k_neighbors=int(k_neighbors),
-        seed=_check_seed(seed),
+        seed=check.seed(seed),
         cell_size=None if cell_size is None else int(cell_size),
         probe=int(probe),
     )
@@ -399,9 +386,8 @@ def nearest_neighbors(
     [[1, 2], [0, 2], [1, 0], [2, 1]]
     """
     features = _features(x)
-    if not isinstance(k, (int, np.integer)) or k <= 0:
-        raise invalid_parameter("k", f"must be a positive integer, got {k!r}")
+    check.positive_count("k", k)
     found = _core.nearest_neighbors(
-        features, int(k), seed=_check_seed(seed), cell_size=cell_size, probe=probe
+        features, int(k), seed=check.seed(seed), cell_size=cell_size, probe=probe
     )
     return found.astype(np.int64)

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
 
 __all__ = ["RS2Sampler"]
@@ -23,7 +24,7 @@ class RS2Sampler:
     """Indices of a fresh random subset of the data for each epoch.
 
     Pass ``p`` of the data follows its own seeded permutation; epochs take
-    consecutive blocks of ``num_samples`` indices from it. An epoch that reaches the
+    consecutive blocks of ``k`` indices from it. An epoch that reaches the
     end of a pass is completed with the first indices of the next pass's permutation
     that are not already in it, and the next pass goes on without them, so each pass
     shows every example exactly once and no epoch repeats an example.
@@ -38,14 +39,16 @@ class RS2Sampler:
     ----------
     data
         The dataset (anything with ``len``) or its size.
-    num_samples, fraction
+    k, fraction
         Examples per epoch: a count, or a fraction of the data (give one).
     seed
         Seed of the permutations.
+    num_samples
+        Old name of ``k`` (deprecated: warns).
 
     Examples
     --------
-    >>> sampler = RS2Sampler(10, num_samples=4, seed=0)
+    >>> sampler = RS2Sampler(10, k=4, seed=0)
     >>> epochs = [list(sampler) for _ in range(5)]
     >>> [len(e) for e in epochs], sorted(epochs[0] + epochs[1] + epochs[2][:2])
     ([4, 4, 4, 4, 4], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
@@ -55,25 +58,20 @@ class RS2Sampler:
         self,
         data: Sized | int,
         *,
-        num_samples: int | None = None,
+        k: int | None = None,
         fraction: float | None = None,
         seed: int = 0,
+        num_samples: int | None = None,
     ) -> None:
+        k = check.renamed("num_samples", num_samples, "k", k)
         n = data if isinstance(data, int) else len(data)
         if n < 1:
             raise invalid_parameter("data", f"needs at least one example, got {n}")
-        if (num_samples is None) == (fraction is None):
-            raise invalid_parameter("num_samples", "give exactly one of num_samples and fraction")
+        if (k is None) == (fraction is None):
+            raise invalid_parameter("k", "give exactly one of k and fraction")
         if fraction is not None:
-            if not 0.0 < fraction <= 1.0:
-                raise invalid_parameter("fraction", f"must be in (0, 1], got {fraction}")
-            num_samples = max(1, round(fraction * n))
-        assert num_samples is not None
-        if not 1 <= num_samples <= n:
-            raise invalid_parameter("num_samples", f"must be in [1, {n}], got {num_samples}")
-        if not 0 <= seed < 2**64:
-            raise invalid_parameter("seed", f"must be in [0, 2**64), got {seed}")
-        self.n, self.num_samples, self.seed = n, num_samples, seed
+            k = max(1, round(check.fraction("fraction", fraction, open_low=True) * n))
+        self.n, self.k, self.seed = n, check.count("k", k, minimum=1, maximum=n), check.seed(seed)
         self.epoch = 0
         self._reset()
 
@@ -85,7 +83,7 @@ class RS2Sampler:
 
     def _advance(self) -> npt.NDArray[np.int64]:
         """The indices of epoch ``_at``; moves the state to the next epoch."""
-        m = self.num_samples
+        m = self.k
         if len(self._rest) >= m:
             out, self._rest = self._rest[:m], self._rest[m:]
         else:
@@ -105,8 +103,7 @@ class RS2Sampler:
 
     def indices(self, epoch: int) -> npt.NDArray[np.int64]:
         """The indices of ``epoch`` (int64, in training order)."""
-        if epoch < 0:
-            raise invalid_parameter("epoch", f"must be >= 0, got {epoch}")
+        epoch = check.count("epoch", epoch)
         if epoch < self._at:
             self._reset()
         while self._at < epoch:
@@ -115,20 +112,20 @@ class RS2Sampler:
 
     def set_epoch(self, epoch: int) -> None:
         """Make the next iteration yield ``epoch``."""
-        if epoch < 0:
-            raise invalid_parameter("epoch", f"must be >= 0, got {epoch}")
-        self.epoch = epoch
+        self.epoch = check.count("epoch", epoch)
 
     def __iter__(self) -> Iterator[int]:
         order = self.indices(self.epoch)
         self.epoch += 1
         return iter(order.tolist())
 
+    @property
+    def num_samples(self) -> int:
+        """Old name of :attr:`k`."""
+        return self.k
+
     def __len__(self) -> int:
-        return self.num_samples
+        return self.k
 
     def __repr__(self) -> str:
-        return (
-            f"RS2Sampler(n={self.n}, num_samples={self.num_samples}, seed={self.seed}, "
-            f"epoch={self.epoch})"
-        )
+        return f"RS2Sampler(n={self.n}, k={self.k}, seed={self.seed}, epoch={self.epoch})"

@@ -19,27 +19,21 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Literal
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
 
 __all__ = ["CooldownSchedule", "DomainUpsampling"]
 
 
-def _fraction(name: str, value: float) -> float:
-    if not 0.0 <= value <= 1.0:
-        raise invalid_parameter(name, f"must be in [0, 1], got {value}")
-    return float(value)
+_fraction = check.fraction
 
 
 def _steps(total_steps: int) -> int:
-    if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 1:
-        raise invalid_parameter("total_steps", f"must be an integer >= 1, got {total_steps!r}")
-    return total_steps
+    return check.positive_count("total_steps", total_steps)
 
 
 def _step(step: int, total: int) -> float:
-    if step < 0:
-        raise invalid_parameter("step", f"must be >= 0, got {step}")
-    return min(step / total, 1.0)
+    return min(check.count("step", step) / total, 1.0)
 
 
 class CooldownSchedule:
@@ -89,8 +83,7 @@ class CooldownSchedule:
             ("start_temperature", start_temperature),
             ("end_temperature", end_temperature),
         ):
-            if not (math.isfinite(t) and t > 0):
-                raise invalid_parameter(name, f"must be finite and > 0, got {t}")
+            check.positive(name, t)
         self.start_temperature = float(start_temperature)
         self.end_temperature = float(end_temperature)
         self.cooldown_start = _fraction("cooldown_start", cooldown_start)

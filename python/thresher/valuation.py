@@ -26,15 +26,18 @@ from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
-from thresher import _core
+from thresher import _core, _labels
+from thresher import _validation as check
+from thresher._results import TableResult
 from thresher.exceptions import EmptyInputError, invalid_parameter
 from thresher.rebalance import _features
 
 __all__ = ["ShapleyEstimate", "knn_shapley", "knn_utility", "monte_carlo_shapley"]
 
 
-def _labels(
+def _label_codes(
     y_train: Any, y_val: Any, n_train: int, n_val: int
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
     train, val = np.asarray(y_train), np.asarray(y_val)
@@ -42,17 +45,13 @@ def _labels(
         ("y_train", train, n_train, "x_train"),
         ("y_val", val, n_val, "x_val"),
     ):
-        if labels.ndim != 1:
-            raise invalid_parameter(name, f"must be 1-D, got shape {labels.shape}")
-        if len(labels) != n:
-            raise invalid_parameter(name, f"has {len(labels)} labels for {n} rows of {x}")
+        _labels.check_per_row(labels, n, name, x)
     try:
-        _, codes = np.unique(np.concatenate([train, val]), return_inverse=True)
+        _, codes = _labels.sorted_codes(np.concatenate([train, val]))
     except TypeError as e:
         raise invalid_parameter(
             "y_val", f"labels of x_train and x_val do not compare: {e}"
         ) from None
-    codes = codes.reshape(-1).astype(np.uint32)
     return np.ascontiguousarray(codes[:n_train]), np.ascontiguousarray(codes[n_train:])
 
 
@@ -104,13 +103,12 @@ def knn_shapley(
     val = _features(x_val, "x_val")
     if val.dtype != train.dtype:
         val = cast("npt.NDArray[np.float32] | npt.NDArray[np.float64]", val.astype(train.dtype))
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k <= 0:
-        raise invalid_parameter("k", f"must be a positive integer, got {k!r}")
+    check.positive_count("k", k)
     if len(val) == 0:
         raise EmptyInputError("validation set is empty: x_val has no rows")
     if len(train) == 0:
         raise EmptyInputError("training set is empty: x_train has no rows")
-    yt, yv = _labels(y_train, y_val, len(train), len(val))
+    yt, yv = _label_codes(y_train, y_val, len(train), len(val))
     return _core.knn_shapley(train, yt, val, yv, int(k))
 
 
@@ -150,7 +148,7 @@ def knn_utility(
 
 
 @dataclass
-class ShapleyEstimate:
+class ShapleyEstimate(TableResult):
     """Monte-Carlo Shapley values with their uncertainty.
 
     Attributes
@@ -181,6 +179,17 @@ class ShapleyEstimate:
     converged: bool
     seconds: float
 
+    @property
+    def table(self) -> pa.Table:
+        """``row``, ``value`` and ``std_error`` of every point."""
+        return pa.table(
+            {
+                "row": pa.array(np.arange(len(self.values), dtype=np.int64)),
+                "value": pa.array(self.values),
+                "std_error": pa.array(self.std_errors),
+            }
+        )
+
 
 def monte_carlo_shapley(
     utility: Callable[[npt.NDArray[np.int64]], float],
@@ -206,7 +215,8 @@ def monte_carlo_shapley(
         ``utility(rows) -> float`` for an int64 array of point indices (a subset, in
         the order the points were added). ``utility(empty)`` is called once.
     n
-        Number of points.
+        Number of points valued (the population, not a number of rows to choose: hence
+        ``n`` and not ``k``).
     max_permutations
         Most permutations to sample.
     min_permutations
@@ -231,20 +241,14 @@ def monte_carlo_shapley(
     >>> est.values.tolist(), float(est.std_errors.max())
     ([0.0, 1.0, 2.0, 3.0], 0.0)
     """
-    if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise invalid_parameter("n", f"must be a positive integer, got {n!r}")
-    for name, value in (
-        ("max_permutations", max_permutations),
-        ("min_permutations", min_permutations),
-    ):
-        if not isinstance(value, (int, np.integer)) or value <= 0:
-            raise invalid_parameter(name, f"must be a positive integer, got {value!r}")
-    if not truncation_tol >= 0:
-        raise invalid_parameter("truncation_tol", f"must be >= 0, got {truncation_tol!r}")
-    if tolerance is not None and not tolerance > 0:
-        raise invalid_parameter("tolerance", f"must be > 0, got {tolerance!r}")
+    n = check.positive_count("n", n)
+    check.positive_count("max_permutations", max_permutations)
+    check.positive_count("min_permutations", min_permutations)
+    check.non_negative("truncation_tol", truncation_tol)
+    if tolerance is not None:
+        check.positive("tolerance", tolerance)
     started = time.perf_counter()
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check.seed(seed))
     empty = float(utility(np.empty(0, dtype=np.int64)))
     everything = np.arange(n, dtype=np.int64)
     full = float(utility(everything))

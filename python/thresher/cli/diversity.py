@@ -105,7 +105,7 @@ def _run_gme(args: argparse.Namespace) -> str:
     gme = GME(args.selector, binarised=args.binarised, approx=args.approx, seed=args.seed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ranking = gme.rank(args.table, item=args.item, on=args.on, n=args.n)
+        ranking = gme.rank(args.table, item=args.item, on=args.on, k=args.n)
     notes = "".join(f"thresher: warning: {w.message}\n" for w in caught)
     write_table(ranking.table, args.out)
     last = ", ".join(

@@ -2,7 +2,7 @@
 
 - :class:`Aioli` (:mod:`thresher.mixing.aioli`): online mixture proportions updated
   from per-group evaluation losses during training (Chen et al., ICLR 2025), and the
-  static baselines :func:`static_mixture` (stratified, proportional, temperature).
+  static baselines :func:`static_mixture` (equal, proportional, temperature).
 - :mod:`thresher.mixing.quadmix`: QuaDMix's quality-diversity sampling function
   (Liu et al. 2025): expected copies per document from merged quality ranks within
   domains, and the sampled corpus (Rust kernels).

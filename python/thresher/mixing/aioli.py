@@ -38,7 +38,7 @@ Driving it from a training loop (``step`` counts the steps already taken)::
         train_one_step(model, batch)
 
 Also the static baselines the paper compares with: :func:`static_mixture`
-(stratified, proportional, temperature).
+(equal, proportional, temperature).
 
 Examples
 --------
@@ -65,6 +65,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from thresher import _validation as check
 from thresher.exceptions import InvalidParameterError, invalid_parameter, located
 
 __all__ = ["Aioli", "static_mixture"]
@@ -73,10 +74,7 @@ Vector = npt.NDArray[np.float64]
 _STATE_VERSION = 1
 
 
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise invalid_parameter(name, f"must be an integer >= 1, got {value!r}")
-    return int(value)
+_positive_int = check.positive_count
 
 
 def _simplex(name: str, values: Any, m: int) -> Vector:
@@ -154,10 +152,8 @@ class Aioli:
             raise invalid_parameter("groups", f"mixing needs at least 2 groups, got {m}")
         if len(set(names)) != m:
             raise invalid_parameter("groups", "group names must be distinct")
-        if not (np.isfinite(eta) and eta > 0):
-            raise invalid_parameter("eta", f"must be finite and > 0, got {eta!r}")
         self.groups = names
-        self.eta = float(eta)
+        self.eta = check.positive("eta", eta)
         self.update_steps = _positive_int("update_steps", update_steps)
         self.lp_rounds = _positive_int("lp_rounds", lp_rounds)
         self.lp_steps = _positive_int("lp_steps", lp_steps)
@@ -170,14 +166,8 @@ class Aioli:
             raise invalid_parameter("ema", f"must be in [0, 1) or None, got {ema!r}")
         self.ema = None if ema is None else float(ema)
         self.normalize = bool(normalize)
-        if isinstance(prior_steps, bool) or not isinstance(prior_steps, (int, np.integer)):
-            raise invalid_parameter("prior_steps", f"must be an integer, got {prior_steps!r}")
-        if prior_steps < 0:
-            raise invalid_parameter("prior_steps", f"must be >= 0, got {prior_steps}")
-        self.prior_steps = int(prior_steps)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise invalid_parameter("seed", f"must be an integer >= 0, got {seed!r}")
-        self.seed = int(seed)
+        self.prior_steps = check.count("prior_steps", prior_steps)
+        self.seed = check.seed(seed)
         if self.update_steps <= self.learn_steps:
             raise invalid_parameter(
                 "update_steps",
@@ -238,9 +228,7 @@ class Aioli:
         return step >= self.prior_steps and step == self._next_eval()
 
     def _step(self, step: int) -> int:
-        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
-            raise invalid_parameter("step", f"must be an integer >= 0, got {step!r}")
-        return int(step)
+        return check.count("step", step)
 
     def _swept(self, j: int) -> Vector:
         p = np.full(self.m, (1.0 - self.one_hot_factor) / (self.m - 1))
@@ -435,13 +423,18 @@ class Aioli:
 
 def static_mixture(
     sizes: Mapping[Hashable, float] | Sequence[float],
-    method: Literal["stratified", "proportional", "temperature"] = "stratified",
+    allocation: Literal["equal", "proportional", "temperature"] = "equal",
     *,
     temperature: float = 1.0,
+    method: str | None = None,
 ) -> Any:
-    """The static mixtures Aioli is compared with: stratified (uniform over groups),
-    proportional to group size, or temperature sampling (``p_i ∝ n_i^(1/T)``, via
-    :func:`thresher.sample.mixture`).
+    """The static mixtures Aioli is compared with, in the allocation vocabulary of
+    :func:`thresher.sample.allocate`: ``"equal"`` (the same share for every group, the
+    paper's "stratified"), ``"proportional"`` to group size, or ``"temperature"``
+    sampling (``p_i ∝ n_i^(1/T)``, via :func:`thresher.sample.mixture`).
+
+    ``method`` is the old name of ``allocation``, and ``"stratified"`` the old name of
+    ``"equal"`` (both deprecated: they warn).
 
     Examples
     --------
@@ -453,18 +446,18 @@ def static_mixture(
     [0.6666666666666666, 0.3333333333333333]
     """
     from thresher.sample import mixture
+    from thresher.sample.allocation import allocation_name
 
-    if method == "stratified":
+    if method is not None:
+        allocation = check.renamed("method", method, "allocation", None)
+    how = allocation_name(allocation, ("equal", "proportional", "temperature"), stacklevel=3)
+    if how == "equal":
         keys = list(sizes) if isinstance(sizes, Mapping) else None
         values = list(sizes.values()) if isinstance(sizes, Mapping) else list(sizes)
         if not values:
             raise invalid_parameter("sizes", "there is no group")
         uniform = [1.0 / len(values)] * len(values)
         return dict(zip(keys, uniform, strict=True)) if keys is not None else uniform
-    if method == "proportional":
+    if how == "proportional":
         return mixture(sizes, temperature=1.0)
-    if method == "temperature":
-        return mixture(sizes, temperature=temperature)
-    raise invalid_parameter(
-        "method", f"must be 'stratified', 'proportional' or 'temperature', got {method!r}"
-    )
+    return mixture(sizes, temperature=temperature)

@@ -60,6 +60,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
 
 __all__ = ["BudgetAllocator", "BudgetPlan", "LearningCurve", "allocate_budget"]
@@ -224,11 +225,7 @@ class _Problem:
             extra = [g for g in mapping if g not in curves]
             if extra:
                 raise invalid_parameter(name, f"unknown groups {extra!r}")
-        if not (isinstance(budget, (int, float, np.integer, np.floating)) and np.isfinite(budget)):
-            raise invalid_parameter("budget", f"must be a finite number, got {budget!r}")
-        if budget < 0:
-            raise invalid_parameter("budget", f"must be >= 0, got {budget}")
-        self.budget = float(budget)
+        self.budget = check.non_negative("budget", budget)
         self.n = np.array([float(current.get(g, 0)) for g in self.groups])
         if not np.all(np.isfinite(self.n)) or np.any(self.n < 0):
             raise invalid_parameter("current", f"sizes must be finite and >= 0: {self.n}")
@@ -422,7 +419,8 @@ def allocate_budget(
     current
         Samples each group already has (missing groups: 0).
     budget
-        Total spend allowed, in the units of ``costs`` (>= 0).
+        Total spend allowed, in the units of ``costs`` (>= 0). Not ``k``: it is a cost
+        (money, compute), not a number of rows, unless every cost is 1.
     costs
         Cost of one sample per group (> 0; default 1 each).
     objective
@@ -440,10 +438,11 @@ def allocate_budget(
         ``objective`` value and the ``cost``.
     """
     problem = _Problem(curves, current, budget, costs, weights, available)
+    check.choice("objective", objective, ("worst", "average"))
     exact = True
     if objective == "worst":
         x = _worst(problem)
-    elif objective == "average":
+    else:
         if np.allclose(problem.k, problem.k[0]):
             x = _greedy(problem, np.zeros(len(problem.groups), dtype=np.int64))
         else:
@@ -454,8 +453,6 @@ def allocate_budget(
                 if dp is not None
                 else _greedy(problem, np.zeros(len(problem.groups), dtype=np.int64))
             )
-    else:
-        raise invalid_parameter("objective", f"must be 'worst' or 'average', got {objective!r}")
     errors = {g: float(problem.err(i, x[i])) for i, g in enumerate(problem.groups)}
     if objective == "worst":
         value = max(errors.values())
@@ -503,14 +500,9 @@ class BudgetAllocator:
         if not costs:
             raise invalid_parameter("costs", "there is no group")
         for g, k in costs.items():
-            if not (
-                isinstance(k, (int, float, np.integer, np.floating)) and np.isfinite(k) and k > 0
-            ):
-                raise invalid_parameter("costs", f"the cost of group {g!r} is {k!r}; must be > 0")
-        if objective not in ("worst", "average"):
-            raise invalid_parameter("objective", f"must be 'worst' or 'average', got {objective!r}")
+            check.positive(f"costs[{g!r}]", k)
+        self.objective: Objective = check.choice("objective", objective, ("worst", "average"))
         self.costs = dict(costs)
-        self.objective: Objective = objective
         self.weights = None if weights is None else dict(weights)
         self.available = None if available is None else dict(available)
         self.points: dict[Hashable, list[tuple[float, float]]] = {g: [] for g in costs}

@@ -56,9 +56,9 @@ from typing import Any, Literal, TypeAlias
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from thresher import _core
+from thresher import _core, _labels
+from thresher import _validation as check
 from thresher.exceptions import (
     EmptyInputError,
     InvalidParameterError,
@@ -175,25 +175,19 @@ def _score_columns(scores: Any) -> tuple[list[str], list[npt.NDArray[np.float64]
 
 def _no_nulls(column: Any, parameter: str, what: str, **where: Any) -> None:
     """Raise naming the first null row of an Arrow array, if any."""
-    if column.null_count:
-        row = int(pc.index(pc.is_null(column), True).as_py())
+    row = _labels.first_null(column)
+    if row is not None:
         message = f"invalid {parameter}: row {row} {what}"
         raise located(InvalidParameterError, message, parameter=parameter, row=row, **where)
 
 
 def _domain_codes(domains: Any, n: int) -> tuple[npt.NDArray[np.uint32], list[Any]]:
-    column = domains
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    elif not isinstance(column, pa.Array):
-        array = column if hasattr(column, "__arrow_c_array__") else np.asarray(column)
-        column = pa.array(array)
+    column = _labels.as_array(domains)
     if len(column) != n:
         raise invalid_parameter("domains", f"{len(column)} domain labels for {n} documents")
     _no_nulls(column, "domains", "has no domain")
-    encoded = pc.dictionary_encode(column)
-    codes = np.ascontiguousarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.uint32)
-    return codes, encoded.dictionary.to_pylist()
+    codes, values = _labels.encode(column)
+    return codes, values.to_pylist()
 
 
 def _weights(label: Any, p: DomainParams, names: list[str]) -> list[float]:
@@ -335,12 +329,6 @@ def expected_copies(
     return _core.quadmix_expected(columns, codes, plist, how)
 
 
-def _seed(seed: int) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
-        raise invalid_parameter("seed", f"must be an integer in [0, 2**64), got {seed!r}")
-    return int(seed)
-
-
 def sample(
     scores: ScoresLike,
     domains: Any,
@@ -362,7 +350,7 @@ def sample(
     True
     """
     expected = expected_copies(scores, domains, params, default=default, normalize=normalize)
-    return _core.draw_copies(expected, _seed(seed))
+    return _core.draw_copies(expected, check.seed(seed))
 
 
 def sample_rows(

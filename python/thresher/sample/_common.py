@@ -1,0 +1,50 @@
+"""What the samplers share: index and weight types, checks, weight conversion."""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from thresher import _validation as check
+from thresher.exceptions import EmptyInputError, invalid_parameter, located
+
+Indices = npt.NDArray[np.int64]
+#: Weights: a numpy array, a pyarrow (chunked) array, or any array-like.
+WeightsLike: TypeAlias = "npt.ArrayLike | pa.Array | pa.ChunkedArray"
+
+
+def _seed(seed: int) -> int:
+    # Kept under this name: thresher.ray.sample imports it.
+    return check.seed(seed)
+
+
+def _count(name: str, value: int) -> int:
+    # Kept under this name: thresher.ray.sample imports it.
+    return check.count(name, value)
+
+
+def _weights(weights: WeightsLike) -> npt.NDArray[np.float64] | npt.NDArray[np.float32]:
+    """A contiguous 1-D float32/float64 view of ``weights`` (copied only if needed)."""
+    if isinstance(weights, pa.ChunkedArray):
+        weights = weights.combine_chunks() if weights.num_chunks != 1 else weights.chunk(0)
+    if isinstance(weights, pa.Array):
+        if weights.null_count:
+            row = int(pc.index(pc.is_null(weights), True).as_py())
+            raise invalid_parameter(
+                "weights", f"weights[{row}] is null; weights must be finite and >= 0"
+            )
+        weights = weights.to_numpy(zero_copy_only=False)
+    array: np.ndarray[Any, Any] = np.asarray(weights)
+    if array.ndim != 1:
+        raise invalid_parameter("weights", f"must be 1-D, got shape {array.shape}")
+    if array.size == 0:
+        raise located(EmptyInputError, "weights is empty: there is nothing to sample from")
+    if array.dtype.kind not in "fiub":
+        raise invalid_parameter("weights", f"must be numeric, got dtype {array.dtype}")
+    if array.dtype not in (np.float32, np.float64):
+        array = array.astype(np.float64)
+    return np.ascontiguousarray(array)
