@@ -426,7 +426,7 @@ def dedup(
             keep,
             score if isinstance(score, str) else None,
             score_values,
-            64,
+            _core.LSH_MAX_GROUP,
             src.stream() if verify == "exact" else None,
             bar,
         )
