@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from thresher import _core
+from thresher._persist import Persistent, State
 from thresher.exceptions import invalid_parameter
 from thresher.progress import ProgressBar
 from thresher.sources import SourceLike, call_kernel, read
@@ -57,7 +58,7 @@ def _texts_table(texts: Any) -> pa.Table:
     return pa.table({"text": column})
 
 
-class MinHasher:
+class MinHasher(Persistent):
     """MinHash signatures of documents.
 
     Parameters
@@ -166,6 +167,27 @@ class MinHasher:
             f"MinHasher(num_perm={self.num_perm}, ngram={self.ngram}, scheme={self.scheme!r}, "
             f"seed={self.seed}, unit={self.unit!r})"
         )
+
+    # Saved and pickled through thresher._persist: the parameters rebuild the hasher.
+    FORMAT = "thresher.minhasher"
+    FORMAT_VERSION = 1
+
+    def _to_state(self) -> State:
+        header = {
+            "num_perm": self.num_perm,
+            "ngram": self.ngram,
+            "scheme": self.scheme,
+            "seed": self.seed,
+            "unit": self.unit,
+            **self.normalization,
+        }
+        return header, {}
+
+    @classmethod
+    def _from_state(cls, header: dict[str, Any], arrays: dict[str, Any], where: str) -> MinHasher:
+        names = ("num_perm", "ngram", "scheme", "seed", "unit")
+        flags = ("lowercase", "punctuation", "digits", "nfkc")
+        return cls(*(header[n] for n in names[:2]), **{n: header[n] for n in names[2:] + flags})
 
 
 def optimal_param(

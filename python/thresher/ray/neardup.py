@@ -65,7 +65,7 @@ def _sig_matrix(column: Any, num_perm: int) -> npt.NDArray[np.uint32]:
 
 @dataclass(frozen=True)
 class _Setup:
-    hasher: dict[str, Any]
+    hasher: MinHasher  # pickled to the workers: the bytes of MinHasher.save
     num_perm: int
     bands: int
     rows: int
@@ -79,7 +79,7 @@ class _Setup:
 
 
 def _hasher(setup: _Setup) -> MinHasher:
-    return MinHasher(**setup.hasher)
+    return setup.hasher
 
 
 def _signatures(batch: pa.Table, setup: _Setup) -> pa.Table:
@@ -238,9 +238,7 @@ def _verify_second(group: pa.Table, setup: _Setup) -> pa.Table:
     candidates = len(pairs)
     keep = np.ones(candidates, bool)
     if setup.verify == "exact":
-        t = setup.threshold
-        floor = t - 5.0 * float(np.sqrt(t * (1.0 - t) / setup.num_perm))
-        keep = agreement >= floor
+        keep = agreement >= _core.lsh_exact_floor(setup.threshold, setup.num_perm)
     idx = np.flatnonzero(keep)
     text_i = pairs.column("text").take(pa.array(idx)).to_pylist()
     text_j = docs.column("text").take(pa.array(where[idx])).to_pylist()
@@ -483,18 +481,17 @@ def dedup(
         raise invalid_parameter("verify", f"must be 'signature' or 'exact', got {verify!r}")
     if not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
         raise invalid_parameter("threshold", f"must be strictly between 0 and 1, got {threshold!r}")
-    hasher: dict[str, Any] = {
-        "num_perm": num_perm,
-        "ngram": ngram,
-        "scheme": scheme,
-        "seed": seed,
-        "unit": unit,
-        "lowercase": lowercase,
-        "punctuation": punctuation,
-        "digits": digits,
-        "nfkc": nfkc,
-    }
-    MinHasher(**hasher)  # validates
+    hasher = MinHasher(
+        num_perm,
+        ngram,
+        scheme=scheme,
+        seed=seed,
+        unit=unit,
+        lowercase=lowercase,
+        punctuation=punctuation,
+        digits=digits,
+        nfkc=nfkc,
+    )
     band_count, row_count = _shared.banding(threshold, num_perm, bands, rows, fp_weight, fn_weight)
     check_column(dataset.schema(), text_column)
     if score is not None:

@@ -76,6 +76,12 @@ fn lsh_band_pairs<'py>(
     Ok((first, second))
 }
 
+/// The signature agreement below which an `"exact"` run skips a candidate pair.
+#[pyfunction]
+fn lsh_exact_floor(threshold: f64, num_perm: usize) -> f64 {
+    thresher_core::dedup::near::exact_floor(threshold, num_perm)
+}
+
 /// The seed of group `group`'s uniform positions in a stratified sample under `seed`.
 #[pyfunction]
 fn stratified_group_seed(seed: u64, group: u64) -> u64 {
@@ -207,6 +213,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("LSH_MAX_GROUP", lsh::MAX_GROUP)?;
     m.add_function(wrap_pyfunction!(lsh_band_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(lsh_band_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(lsh_exact_floor, m)?)?;
     m.add_function(wrap_pyfunction!(stratified_group_seed, m)?)?;
     m.add_function(wrap_pyfunction!(check_weights, m)?)?;
     m.add_function(wrap_pyfunction!(dsir_check_select, m)?)?;
