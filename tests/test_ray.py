@@ -167,6 +167,45 @@ def test_dsir_several_targets_equal_local(
     assert got.table.equals(want.table)
 
 
+def test_fitted_models_reach_ray_workers_by_pickling(
+    corpus: list[str], target_path: Path, ray_corpus: Any
+) -> None:
+    # thresher.ray.select ships its DSIR and thresher.ray.dedup its MinHasher this
+    # way: as fn_kwargs, pickled through the bytes of save(), no state dict.
+    dsir = thresher.DSIR(num_buckets=500).fit(target_path, corpus)
+    hasher = thresher.MinHasher(num_perm=32, ngram=3, seed=9)
+
+    def score(batch: pa.Table, dsir: thresher.DSIR, hasher: thresher.MinHasher) -> pa.Table:
+        return pa.table(
+            {
+                "row": batch.column(tr.ROW),
+                "pid": np.full(batch.num_rows, os.getpid()),
+                "log_weight": dsir.log_weights(batch.select(["text"])),
+                "signature": list(hasher.signatures(batch.column("text"))),
+            }
+        )
+
+    scored = pa.concat_tables(
+        ray.get(
+            _layout(ray_corpus, 7)
+            .map_batches(
+                score,
+                batch_format="pyarrow",
+                fn_kwargs={"dsir": dsir, "hasher": hasher},
+            )
+            .to_arrow_refs()
+        )
+    )
+    scored = scored.take(pa.array(np.argsort(scored.column("row").to_numpy())))
+    assert os.getpid() not in set(scored.column("pid").to_pylist())
+    texts = thresher.read(corpus).to_reader().read_all().column("text")
+    assert np.array_equal(scored.column("log_weight").to_numpy(), dsir.log_weights(corpus))
+    assert np.array_equal(
+        np.vstack(scored.column("signature").to_numpy(zero_copy_only=False)),
+        hasher.signatures(texts),
+    )
+
+
 def _weights(corpus: list[str]) -> Any:
     return thresher.read(corpus, text_column=None).to_reader().read_all().column("w")
 

@@ -197,7 +197,7 @@ def near_dedup(
     keep: str = "first",
     score_column: str | None = None,
     scores: list[float] | None = None,
-    max_group: int = 64,
+    max_group: int = ...,
     second_pass: _ArrowStream | SpilledCorpus | None = None,
     progress: _Progress | None = None,
 ) -> dict[str, Any]: ...
@@ -210,7 +210,7 @@ def near_dedup_texts(
     verify: str = "signature",
     keep: str = "first",
     scores: list[float] | None = None,
-    max_group: int = 64,
+    max_group: int = ...,
 ) -> dict[str, Any]: ...
 def exact_dedup(
     source: _ArrowStream | SpilledCorpus,
@@ -331,3 +331,40 @@ def knn_shapley(
     k: int,
     progress: _Progress | None = None,
 ) -> npt.NDArray[np.float64]: ...
+
+# shared by the local and Ray paths (rust/python/src/shared.rs)
+LSH_MAX_GROUP: int
+
+def lsh_band_hashes(slots: npt.NDArray[np.uint32], band: int) -> npt.NDArray[np.uint64]: ...
+def lsh_band_pairs(
+    bands: npt.NDArray[np.uint32],
+    keys: npt.NDArray[np.uint64],
+    ids: npt.NDArray[np.int64],
+    slots: npt.NDArray[np.uint32],
+    max_group: int = ...,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def lsh_exact_floor(threshold: float, num_perm: int) -> float: ...
+def stratified_group_seed(seed: int, group: int) -> int: ...
+def check_weights(
+    weights: npt.NDArray[np.float64] | npt.NDArray[np.float32], rows: npt.NDArray[np.int64]
+) -> int: ...
+def dsir_check_select(
+    model: DsirModel,
+    k: list[int],
+    seed: int,
+    method: str = "gumbel",
+    temperature: float = 1.0,
+    normalize: str = "none",
+    clip: tuple[float, float] | None = None,
+    min_length: int = 0,
+) -> None: ...
+def dsir_best(
+    rows: npt.NDArray[np.uint64], keys: npt.NDArray[np.float64], k: int
+) -> npt.NDArray[np.int64]: ...
+def dsir_resolve(
+    rows: npt.NDArray[np.uint64],
+    targets: npt.NDArray[np.uint32],
+    keys: npt.NDArray[np.float64],
+    log_weights: npt.NDArray[np.float64],
+    k: list[int],
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32], npt.NDArray[np.float64]]: ...

@@ -23,6 +23,7 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -30,10 +31,10 @@ import numpy.typing as npt
 
 from thresher import _core
 from thresher import _validation as check
+from thresher._persist import Persistent, State
 from thresher.exceptions import (
     InvalidParameterError,
     ModelFileError,
-    ReadError,
     invalid_parameter,
 )
 
@@ -43,7 +44,7 @@ Metric = Literal["euclidean", "cosine"]
 InitName = Literal["k-means++", "k-means||", "random"]
 
 FORMAT = "thresher.kmeans"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def as_matrix(x: Any, name: str = "x") -> npt.NDArray[np.float32] | npt.NDArray[np.float16]:
@@ -92,7 +93,7 @@ def as_labels(labels: Any, n: int | None = None, name: str = "labels") -> npt.ND
     return np.ascontiguousarray(array, dtype=np.uint32)
 
 
-class KMeans:
+class KMeans(Persistent):
     """k-means clustering of dense embeddings (Lloyd, or mini-batch).
 
     Parameters
@@ -215,54 +216,89 @@ class KMeans:
         )
         return labels.astype(np.int64), distances, inertia
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Save the centroids and parameters to a ``.npz`` file (no pickle).
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Save the fitted model to a ``.npz`` file (no pickle); returns ``path``.
 
         Examples
         --------
         >>> import tempfile, pathlib
         >>> x = np.arange(20, dtype=np.float32).reshape(10, 2)
         >>> km = KMeans(2, seed=1).fit(x)
-        >>> path = pathlib.Path(tempfile.mkdtemp()) / "km.npz"
-        >>> km.save(path)
+        >>> path = km.save(pathlib.Path(tempfile.mkdtemp()) / "km.npz")
         >>> bool((KMeans.load(path).predict(x) == km.labels_).all())
         True
         """
-        from thresher.writers import atomic_path
+        self._fitted()
+        return super().save(path)
 
-        params = {"k": self.k, "metric": self.metric, "seed": self.seed, "inertia": self.inertia_}
-        with atomic_path(path) as tmp, open(tmp, "wb") as f:
-            np.savez(
-                f,
-                format=np.array(FORMAT),
-                version=np.array(FORMAT_VERSION),
-                params=np.array(json.dumps(params)),
-                centroids=self._fitted(),
-            )
+    # Saved and pickled through thresher._persist; version 1 files (centroids and
+    # four parameters, no header) still load.
+    FORMAT = FORMAT
+    FORMAT_VERSION = FORMAT_VERSION
+
+    def _to_state(self) -> State:
+        header = {
+            "k": self.k,
+            "metric": self.metric,
+            "max_iter": self.max_iter,
+            "tol": self.tol,
+            "seed": self.seed,
+            "init": self.init if isinstance(self.init, str) else None,
+            "n_local_trials": self.n_local_trials,
+            "max_points_per_centroid": self.max_points_per_centroid,
+            "batch_size": self.batch_size,
+            "inertia": self.inertia_,
+            "n_iter": self.n_iter_,
+            "inertia_history": self.inertia_history_,
+        }
+        arrays: dict[str, npt.NDArray[Any]] = {}
+        if not isinstance(self.init, str):
+            arrays["init"] = np.asarray(self.init)
+        if self.centroids_ is not None:
+            arrays.update(centroids=self.centroids_, labels=self.labels_, distances=self.distances_)
+        return header, arrays
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> KMeans:
-        """A :class:`KMeans` with the centroids saved by :meth:`save` (it can predict)."""
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                if str(data["format"]) != FORMAT or int(data["version"]) != FORMAT_VERSION:
-                    raise ValueError(f"format {data['format']} version {data['version']}")
-                params = json.loads(str(data["params"]))
-                centroids = np.ascontiguousarray(data["centroids"], dtype=np.float32)
-        except FileNotFoundError as e:
-            raise ReadError(f"{path}: no such file") from e
-        except (ValueError, KeyError, OSError) as e:
-            raise ModelFileError(f"{path}: not a thresher k-means file: {e}") from e
-        if centroids.ndim != 2 or len(centroids) != params["k"]:
-            raise ModelFileError(f"{path}: centroids of shape {centroids.shape}")
-        model = cls(params["k"], metric=params["metric"], seed=params["seed"])
+    def _upgrade(cls, arrays: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[Any]]:
+        if "header" in arrays or "params" not in arrays or str(arrays.get("format")) != FORMAT:
+            return arrays
+        if int(arrays["version"]) != 1:
+            return arrays  # an unknown layout: the header check names it
+        params = json.loads(str(arrays["params"]))
+        header = {"format": FORMAT, "version": FORMAT_VERSION, **params}
+        return {"header": np.array(json.dumps(header)), "centroids": arrays["centroids"]}
+
+    @classmethod
+    def _from_state(cls, header: dict[str, Any], arrays: dict[str, Any], where: str) -> KMeans:
+        init = header.get("init") or "k-means++"
+        model = cls(
+            header["k"],
+            metric=header["metric"],
+            max_iter=header.get("max_iter", 20),
+            tol=header.get("tol", 1e-4),
+            seed=header["seed"],
+            init=arrays.get("init", init),
+            n_local_trials=header.get("n_local_trials"),
+            max_points_per_centroid=header.get("max_points_per_centroid"),
+            batch_size=header.get("batch_size"),
+        )
+        model.inertia_ = float(header["inertia"])
+        model.n_iter_ = int(header.get("n_iter", 0))
+        model.inertia_history_ = [float(v) for v in header.get("inertia_history", [])]
+        if "centroids" not in arrays:
+            return model
+        centroids = np.ascontiguousarray(arrays["centroids"], dtype=np.float32)
+        if centroids.ndim != 2 or len(centroids) != model.k:
+            raise ModelFileError(f"{where}: centroids of shape {centroids.shape}")
         model.centroids_ = centroids
-        model.inertia_ = float(params["inertia"])
+        if "labels" in arrays:
+            model.labels_ = np.asarray(arrays["labels"], dtype=np.int64)
+            model.distances_ = np.asarray(arrays["distances"], dtype=np.float32)
         return model
 
 
 @dataclass
-class Hierarchy:
+class Hierarchy(Persistent):
     """Hierarchical k-means: ``levels[0]`` clusters the points, ``levels[l]`` the
     centroids of ``levels[l - 1]``.
 
@@ -292,6 +328,31 @@ class Hierarchy:
         parents = [as_labels(level.labels_) for level in self.levels]
         rows = _core.balanced_tree_sample(parents, k, check.seed(seed))
         return rows.astype(np.int64)
+
+    # Saved and pickled through thresher._persist: each level's KMeans state, its
+    # arrays prefixed by the level.
+    FORMAT = "thresher.hierarchical-kmeans"
+    FORMAT_VERSION = 1
+
+    def _to_state(self) -> State:
+        headers, arrays = [], {"labels": self.labels}
+        for level, model in enumerate(self.levels):
+            header, parts = model._to_state()
+            headers.append(header)
+            arrays.update({f"level{level}.{name}": a for name, a in parts.items()})
+        return {"levels": headers}, arrays
+
+    @classmethod
+    def _from_state(cls, header: dict[str, Any], arrays: dict[str, Any], where: str) -> Hierarchy:
+        levels = []
+        for level, part in enumerate(header["levels"]):
+            prefix = f"level{level}."
+            mine = {n[len(prefix) :]: a for n, a in arrays.items() if n.startswith(prefix)}
+            levels.append(KMeans._from_state(part, mine, where))
+        labels = np.asarray(arrays["labels"], dtype=np.int64)
+        if labels.ndim != 2 or labels.shape[1] != len(levels):
+            raise ModelFileError(f"{where}: labels of shape {labels.shape}")
+        return cls(levels, labels)
 
 
 def hierarchical(

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from thresher import _core
 from thresher import _validation as check
+from thresher._persist import Persistent, State
 from thresher.exceptions import invalid_parameter
 from thresher.progress import ProgressBar
 from thresher.sources import SourceLike, call_kernel, read
@@ -58,7 +59,7 @@ def _texts_table(texts: Any) -> pa.Table:
     return pa.table({"text": column})
 
 
-class MinHasher:
+class MinHasher(Persistent):
     """MinHash signatures of documents.
 
     Parameters
@@ -164,6 +165,27 @@ class MinHasher:
             f"MinHasher(num_perm={self.num_perm}, ngram={self.ngram}, scheme={self.scheme!r}, "
             f"seed={self.seed}, unit={self.unit!r})"
         )
+
+    # Saved and pickled through thresher._persist: the parameters rebuild the hasher.
+    FORMAT = "thresher.minhasher"
+    FORMAT_VERSION = 1
+
+    def _to_state(self) -> State:
+        header = {
+            "num_perm": self.num_perm,
+            "ngram": self.ngram,
+            "scheme": self.scheme,
+            "seed": self.seed,
+            "unit": self.unit,
+            **self.normalization,
+        }
+        return header, {}
+
+    @classmethod
+    def _from_state(cls, header: dict[str, Any], arrays: dict[str, Any], where: str) -> MinHasher:
+        names = ("num_perm", "ngram", "scheme", "seed", "unit")
+        flags = ("lowercase", "punctuation", "digits", "nfkc")
+        return cls(*(header[n] for n in names[:2]), **{n: header[n] for n in names[2:] + flags})
 
 
 def optimal_param(
@@ -434,7 +456,7 @@ def dedup(
             keep,
             score if isinstance(score, str) else None,
             score_values,
-            64,
+            _core.LSH_MAX_GROUP,
             src.stream() if near.verify == "exact" else None,
             bar,
         )

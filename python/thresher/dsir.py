@@ -7,7 +7,6 @@ without replacement in proportion to the weights, in one streaming pass.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,11 +19,11 @@ import pyarrow as pa
 
 from thresher import _core
 from thresher import _validation as check
+from thresher._persist import Persistent, State
 from thresher.exceptions import (
     EmptyInputError,
     InvalidParameterError,
     ModelFileError,
-    ReadError,
     invalid_parameter,
     located,
 )
@@ -99,7 +98,7 @@ class Selection:
         )
 
 
-class DSIR:
+class DSIR(Persistent):
     """Hashed n-gram importance resampling.
 
     Parameters
@@ -134,6 +133,9 @@ class DSIR:
     >>> sel.table.column("text").to_pylist()
     ['select id from the table', 'insert rows into the table']
     """
+
+    FORMAT = FORMAT
+    FORMAT_VERSION = FORMAT_VERSION
 
     def __init__(
         self,
@@ -457,12 +459,13 @@ class DSIR:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Save the fitted model as a ``.npz`` file (no pickle; loads safely anywhere)."""
-        from thresher.writers import atomic_path
+        self._state_arrays()  # raises when not fitted
+        return super().save(path)
 
-        state = self._state_arrays()
+    def _to_state(self) -> State:
+        """Parameters, target names and fit statistics, and the counts if fitted
+        (pickling an unfitted DSIR ships its parameters only)."""
         header = {
-            "format": FORMAT,
-            "version": FORMAT_VERSION,
             "ngrams": self.ngrams,
             "num_buckets": self.num_buckets,
             "hash": self.hash,
@@ -474,43 +477,11 @@ class DSIR:
             "target_names": self.target_names,
             "fit_stats": {k: vars(v) for k, v in self.fit_stats.items()},
         }
-        path = Path(path)
-        with atomic_path(path) as tmp, open(tmp, "wb") as f:
-            np.savez(
-                f,
-                header=np.array(json.dumps(header)),
-                target_counts=state["target_counts"],
-                raw_counts=state["raw_counts"],
-            )
-        return path
+        arrays = self._state_arrays() if self._model is not None else {}
+        return header, arrays
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> DSIR:
-        """Load a model written by :meth:`save`."""
-        path = Path(path)
-        try:
-            file = open(path, "rb")  # noqa: SIM115 - closed below, whatever np.load does
-        except OSError as e:
-            raise located(ReadError, f"{path}: {e.strerror}", path=str(path)) from e
-        try:
-            with file:
-                data = np.load(file, allow_pickle=False)
-                if not isinstance(data, np.lib.npyio.NpzFile):
-                    raise ValueError("not an .npz archive")
-                with data:
-                    header = json.loads(str(data["header"]))
-                    target_counts = np.array(data["target_counts"], dtype=np.uint64)
-                    raw_counts = np.array(data["raw_counts"], dtype=np.uint64)
-        except Exception as e:
-            raise _model_error(path, f"cannot read it as a thresher model ({e})") from e
-        if header.get("format") != FORMAT:
-            raise _model_error(path, f"format is {header.get('format')!r}, expected {FORMAT!r}")
-        if header.get("version") != FORMAT_VERSION:
-            raise _model_error(
-                path,
-                f"format version {header.get('version')} is not supported "
-                f"(this thresher reads version {FORMAT_VERSION})",
-            )
+    def _from_state(cls, header: dict[str, Any], arrays: dict[str, Any], where: str) -> DSIR:
         dsir = cls(
             header["ngrams"],
             header["num_buckets"],
@@ -523,8 +494,12 @@ class DSIR:
         dsir.compat = header["compat"]
         dsir.target_names = list(header["target_names"])
         dsir.fit_stats = {k: FitStats(**v) for k, v in header["fit_stats"].items()}
+        if "target_counts" not in arrays and "raw_counts" not in arrays:
+            return dsir
+        target_counts = np.array(arrays["target_counts"], dtype=np.uint64)
+        raw_counts = np.array(arrays["raw_counts"], dtype=np.uint64)
         if target_counts.shape != (len(dsir.target_names), dsir.num_buckets):
-            raise _model_error(path, f"target_counts has shape {target_counts.shape}")
+            raise _model_error(Path(where), f"target_counts has shape {target_counts.shape}")
         dsir._set_counts(target_counts, raw_counts)
         return dsir
 

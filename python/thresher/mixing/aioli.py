@@ -66,6 +66,7 @@ import numpy as np
 import numpy.typing as npt
 
 from thresher import _validation as check
+from thresher._persist import Persistent, State
 from thresher.exceptions import InvalidParameterError, invalid_parameter, located
 
 __all__ = ["Aioli", "static_mixture"]
@@ -89,7 +90,7 @@ def _simplex(name: str, values: Any, m: int) -> Vector:
     return out
 
 
-class Aioli:
+class Aioli(Persistent):
     """Online mixture proportions over ``m`` groups, updated from evaluation losses.
 
     Parameters
@@ -415,6 +416,20 @@ class Aioli:
                 raise
             raise invalid_parameter("state", f"malformed Aioli state: {e!r}") from None
         return mixer
+
+    # Saved and pickled through thresher._persist: the state_dict as the JSON header
+    # (its version is the file's format version).
+    FORMAT = "thresher.aioli"
+    FORMAT_VERSION = _STATE_VERSION
+
+    def _to_state(self) -> State:
+        state = self.state_dict()
+        del state["version"]
+        return state, {}
+
+    @classmethod
+    def _from_state(cls, header: dict[str, Any], arrays: dict[str, Any], where: str) -> Aioli:
+        return cls.from_state({**header, "version": _STATE_VERSION})
 
     def __repr__(self) -> str:
         p = ", ".join(f"{g}={x:.3f}" for g, x in self.mixture_dict().items())

@@ -1,5 +1,6 @@
-"""Shared pieces of :mod:`thresher.ray`: the row-id column, error unwrapping, runs of
-consecutive row ids, and thresher's counter-based RNG word in Python integers."""
+"""Shared pieces of :mod:`thresher.ray`: the row-id column, error unwrapping and runs
+of consecutive row ids (random keys and hashes are core functions of
+:mod:`thresher._core`, never Python copies)."""
 
 from __future__ import annotations
 
@@ -15,27 +16,6 @@ from thresher.exceptions import ThresherError, invalid_parameter
 
 #: The column holding every row's global 0-based position (its row in a local run).
 ROW = "thresher_row"
-
-_MASK = (1 << 64) - 1
-
-
-def mix64(z: int) -> int:
-    """SplitMix64's finaliser, as ``thresher_core::rng::mix64``."""
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
-    return z ^ (z >> 31)
-
-
-def word(seed: int, stream: int, index: int) -> int:
-    """``thresher_core::rng::word``: the 64-bit draw of ``(seed, stream, index)``.
-
-    Examples
-    --------
-    >>> word(1, 0, 5) != word(2, 0, 5)
-    True
-    """
-    key = mix64(seed ^ mix64((stream + 0x9E3779B97F4A7C15) & _MASK))
-    return mix64(key ^ mix64((index * 0xD1342543DE82EF95 + 1) & _MASK))
 
 
 def find_thresher_error(error: BaseException) -> ThresherError | None:

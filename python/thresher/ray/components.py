@@ -15,6 +15,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import ray.data
 
+from thresher.exceptions import InternalError
+
 __all__ = ["components"]
 
 _BUCKET = "thresher_bucket"
@@ -143,5 +145,5 @@ def components(
         if dirty == 0:
             break
     else:  # pragma: no cover - log-depth in practice
-        raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
+        raise InternalError(f"connected components did not converge in {max_rounds} rounds")
     return current.map_batches(_labels, batch_format="pyarrow"), rounds

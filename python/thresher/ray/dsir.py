@@ -16,7 +16,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import ray.data
 
-from thresher import _core
+from thresher import _core, _shared
 from thresher.dsir import DSIR, FitStats, Method, Normalize, Selection, check_select
 from thresher.exceptions import EmptyInputError, invalid_parameter, located
 from thresher.progress import ProgressBar
@@ -104,18 +104,18 @@ def fit(
         if isinstance(corpus, ray.data.Dataset):
             c, stats = _count(dsir, corpus, f"fit {name}", quiet)
         else:
-            c, stats = dsir._count(corpus, None, f"fit {name}", quiet)
+            c, stats = _shared.dsir_count(dsir, corpus, f"fit {name}", quiet)
         counts.append(c)
         dsir.fit_stats[name] = stats
     raw_counts, dsir.fit_stats["raw"] = _count(dsir, raw, "fit raw", quiet)
     dsir.target_names = list(targets)
-    dsir._set_counts(np.vstack(counts), raw_counts)
+    _shared.dsir_set_counts(dsir, np.vstack(counts), raw_counts)
     return dsir
 
 
 def _candidates_block(
     batch: pa.Table,
-    state: dict[str, Any],
+    dsir: DSIR,
     column: str,
     total_k: int,
     seed: int,
@@ -125,18 +125,20 @@ def _candidates_block(
     clip: tuple[float, float] | None,
     min_length: int,
 ) -> pa.Table:
-    """The best ``total_k`` keys of the block for every target, and block counts."""
+    """The best ``total_k`` keys of the block for every target, and block counts
+    (``dsir`` arrives pickled: the bytes of :meth:`DSIR.save`)."""
     rows = row_ids(batch)
-    model = _core.DsirModel(**state)
-    weights, tokens = _core.dsir_log_weights(model, batch, column, normalize, clip, 0, None, None)
+    weights, tokens = _core.dsir_log_weights(
+        dsir.model, batch, column, normalize, clip, 0, None, None
+    )
     eligible = np.flatnonzero(tokens >= min_length)
     out: dict[str, list[Any]] = {"row": [], "target": [], "key": [], "log_weight": []}
     erows = rows[eligible].astype(np.uint64)
     for t in range(weights.shape[1]):
         lw = np.ascontiguousarray(weights[eligible, t])
         keys = _core.dsir_keys(lw, erows, t, seed, method, temperature)
-        best = np.lexsort((erows, -keys))[:total_k]
-        out["row"].append(erows[best].astype(np.int64))
+        best = _core.dsir_best(erows, keys, total_k)
+        out["row"].append(erows[best])
         out["target"].append(np.full(best.size, t, np.int32))
         out["key"].append(keys[best])
         out["log_weight"].append(lw[best])
@@ -148,13 +150,6 @@ def _candidates_block(
             "eligible": [int(eligible.size)],
         }
     )
-
-
-def _best(
-    rows: npt.NDArray[np.int64], keys: npt.NDArray[np.float64], k: int
-) -> npt.NDArray[np.intp]:
-    """Positions of the ``k`` best candidates, best first: larger key, then smaller row."""
-    return np.lexsort((rows, -keys))[:k]
 
 
 def select(
@@ -180,33 +175,18 @@ def select(
     ``num_tokens_to_fit`` are not offered on Ray.
     """
     check_select(columns, min_length, seed)
-    if method not in ("gumbel", "top_k"):
-        raise invalid_parameter("method", f"must be 'gumbel' or 'top_k', got {method!r}")
-    if not (temperature > 0 and np.isfinite(temperature)):
-        raise invalid_parameter("temperature", f"must be > 0, got {temperature}")
-    if normalize not in ("none", "per_token"):
-        raise invalid_parameter("normalize", f"must be 'none' or 'per_token', got {normalize!r}")
-    if clip is not None and not clip[0] <= clip[1]:
-        raise invalid_parameter("clip", f"needs low <= high, got {clip}")
     model = dsir.model
-    quotas = dsir._quotas(k)
+    quotas = _shared.dsir_quotas(dsir, k)
+    _core.dsir_check_select(
+        model, quotas, seed, method, float(temperature), normalize, clip, min_length
+    )
     column = dsir.text_column
     check_column(dataset.schema(), column)
     total_k = sum(quotas)
-    state = {
-        "ngrams": dsir.ngrams,
-        "num_buckets": dsir.num_buckets,
-        "hash": dsir.hash,
-        "target_counts": dsir._target_counts,
-        "raw_counts": dsir._raw_counts,
-        "target_smoothing": dsir.target_smoothing,
-        "raw_smoothing": dsir.raw_smoothing,
-        "epsilon": dsir.epsilon,
-    }
     parts = per_block(
         dataset,
         _candidates_block,
-        state=state,
+        dsir=dsir,
         column=column,
         total_k=total_k,
         seed=seed,
@@ -218,7 +198,7 @@ def select(
     )
     targets = model.num_targets
     pool: list[dict[str, npt.NDArray[Any]]] = [
-        {"row": np.empty(0, np.int64), "key": np.empty(0), "log_weight": np.empty(0)}
+        {"row": np.empty(0, np.uint64), "key": np.empty(0), "log_weight": np.empty(0)}
         for _ in range(targets)
     ]
     documents = eligible = 0
@@ -239,7 +219,7 @@ def select(
                         name: np.concatenate([pool[t][name], cand[name][mine]])
                         for name in ("row", "key", "log_weight")
                     }
-                    best = _best(merged["row"], merged["key"], total_k)
+                    best = _core.dsir_best(merged["row"], merged["key"], total_k)
                     pool[t] = {name: values[best] for name, values in merged.items()}
     bar.close()
     if documents == 0:
@@ -250,21 +230,24 @@ def select(
             f"{total_k} documents requested but only {eligible} of {documents} are "
             f"eligible (at least {min_length} tokens)",
         )
-    chosen_rows, chosen_targets, chosen_weights = _resolve(pool, quotas)
-    order = np.argsort(chosen_rows, kind="stable")
-    chosen_rows = chosen_rows[order]
-    chosen_targets = chosen_targets[order]
-    chosen_weights = chosen_weights[order]
-    table = take(dataset, chosen_rows, row_number=None)
+    chosen_rows, chosen_targets, chosen_weights = _core.dsir_resolve(
+        np.concatenate([p["row"] for p in pool]).astype(np.uint64),
+        np.concatenate([np.full(p["row"].size, t, np.uint32) for t, p in enumerate(pool)]),
+        np.concatenate([p["key"] for p in pool]),
+        np.concatenate([p["log_weight"] for p in pool]),
+        quotas,
+    )
+    table = take(dataset, chosen_rows.astype(np.int64), row_number=None)
     if columns == "text":
         table = table.select([column])
     kl = {}
+    target_counts, raw_counts = _shared.dsir_counts(dsir)
     for t, name in enumerate(dsir.target_names):
         mine = table.filter(pa.array(chosen_targets == t))
         counts = _core.count_features(
             mine.select([column]), column, dsir.ngrams, dsir.num_buckets, dsir.hash
         )[0]
-        kl[name] = float(_core.kl_reduction(dsir._target_counts[t], dsir._raw_counts, counts))
+        kl[name] = float(_core.kl_reduction(target_counts[t], raw_counts, counts))
     table = table.append_column("dsir_row", pa.array(chosen_rows.astype(np.uint64), pa.uint64()))
     table = table.append_column("dsir_log_weight", pa.array(chosen_weights, pa.float64()))
     if len(dsir.target_names) > 1:
@@ -279,31 +262,4 @@ def select(
         eligible=eligible,
         kl_reduction=kl,
         target_names=list(dsir.target_names),
-    )
-
-
-def _resolve(
-    pool: list[dict[str, npt.NDArray[Any]]], quotas: list[int]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float64]]:
-    """Each target in order takes its best ``quotas[t]`` candidates not taken before."""
-    taken: set[int] = set()
-    rows: list[int] = []
-    targets: list[int] = []
-    weights: list[float] = []
-    for t, (cand, quota) in enumerate(zip(pool, quotas, strict=True)):
-        got = 0
-        for r, w in zip(cand["row"].tolist(), cand["log_weight"].tolist(), strict=True):
-            if got == quota:
-                break
-            if r in taken:
-                continue
-            taken.add(r)
-            rows.append(r)
-            targets.append(t)
-            weights.append(w)
-            got += 1
-    return (
-        np.asarray(rows, np.int64),
-        np.asarray(targets, np.int32),
-        np.asarray(weights, np.float64),
     )

@@ -1,10 +1,10 @@
 """Near-duplicate detection on a Ray Dataset, equal to the local :func:`thresher.dedup`.
 
 1. Signatures per block (thresher's MinHasher), kept with each row's byte length.
-2. Band keys (the local band hash, replicated bit for bit) shuffled by a
-   ``groupby`` on ``key % partitions``; each partition makes its candidate pairs
-   exactly as the local sort of ``(band hash, document)`` does, the rule for band
-   groups larger than ``max_group`` included.
+2. Band keys (the core's band hash) shuffled by a ``groupby`` on
+   ``key % partitions``; each partition makes its candidate pairs by the core's rule
+   (the local sort of ``(band hash, document)``, band groups larger than
+   ``LSH_MAX_GROUP`` included).
 3. Verification: the pairs meet the signature and text of their first document in
    one shuffle, of their second in another, and are checked as locally (the
    5-sigma signature floor, then the exact Jaccard of the shingle-hash sets, or the
@@ -21,7 +21,6 @@ set of candidate documents (8 bytes each) come back to the driver; pairs never d
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -33,31 +32,15 @@ import pyarrow.compute as pc
 import ray
 import ray.data
 
-from thresher.dedup import DedupSummary, KeepPolicy, MinHasher, Scheme, Unit, _banding
+from thresher import _core, _shared
+from thresher.dedup import DedupSummary, KeepPolicy, MinHasher, Scheme, Unit
 from thresher.exceptions import EmptyInputError, MissingFieldError, invalid_parameter, located
-from thresher.ray._common import ROW, check_column, mix64, per_block, row_ids, thresher_errors
+from thresher.ray._common import ROW, check_column, per_block, row_ids, thresher_errors
 from thresher.ray.components import components
 
 __all__ = ["RayDeduplication", "dedup"]
 
 _BUCKET = "thresher_bucket"
-_M = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _mix64(z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    out: npt.NDArray[np.uint64] = z ^ (z >> np.uint64(31))
-    return out
-
-
-def band_hashes(slots: npt.NDArray[np.uint32], band: int) -> npt.NDArray[np.uint64]:
-    """``thresher_core::dedup::lsh::band_hash`` of every row of ``slots``."""
-    h = np.full(slots.shape[0], mix64(band), np.uint64)
-    for c in range(slots.shape[1]):
-        rotated = np.bitwise_or(np.left_shift(h, np.uint64(23)), np.right_shift(h, np.uint64(41)))
-        h = np.multiply(np.bitwise_xor(rotated, slots[:, c].astype(np.uint64)), _M)
-    return _mix64(h)
 
 
 def _sig_array(sigs: npt.NDArray[np.uint32]) -> pa.Array:
@@ -82,7 +65,7 @@ def _sig_matrix(column: Any, num_perm: int) -> npt.NDArray[np.uint32]:
 
 @dataclass(frozen=True)
 class _Setup:
-    hasher: dict[str, Any]
+    hasher: MinHasher  # pickled to the workers: the bytes of MinHasher.save
     num_perm: int
     bands: int
     rows: int
@@ -92,11 +75,11 @@ class _Setup:
     column: str
     score: str | None
     partitions: int
-    max_group: int = 64
+    max_group: int = _core.LSH_MAX_GROUP
 
 
 def _hasher(setup: _Setup) -> MinHasher:
-    return MinHasher(**setup.hasher)
+    return setup.hasher
 
 
 def _signatures(batch: pa.Table, setup: _Setup) -> pa.Table:
@@ -142,12 +125,12 @@ def _band_keys(batch: pa.Table, setup: _Setup) -> pa.Table:
     parts = []
     for band in range(setup.bands):
         slots = np.ascontiguousarray(sigs[:, band * setup.rows : (band + 1) * setup.rows])
-        keys = band_hashes(slots, band)
+        keys = _core.lsh_band_hashes(slots, band)
         parts.append(
             pa.table(
                 {
                     _BUCKET: (keys % np.uint64(setup.partitions)).astype(np.int64),
-                    "band": np.full(len(rows), band, np.int32),
+                    "band": np.full(len(rows), band, np.uint32),
                     "key": keys,
                     "row": rows,
                     "slots": _sig_array(slots),
@@ -158,38 +141,14 @@ def _band_keys(batch: pa.Table, setup: _Setup) -> pa.Table:
 
 
 def _band_pairs(group: pa.Table, setup: _Setup) -> pa.Table:
-    """Candidate pairs of one partition of band keys, as the local banding makes them."""
-    band = group.column("band").to_numpy()
-    key = group.column("key").to_numpy()
-    row = group.column("row").to_numpy()
-    slots = _sig_matrix(group.column("slots"), setup.rows)
-    order = np.lexsort((row, key, band))
-    band, key, row, slots = band[order], key[order], row[order], slots[order]
-    change = np.concatenate([[True], (band[1:] != band[:-1]) | (key[1:] != key[:-1]), [True]])
-    bounds = np.flatnonzero(change)
-    first: list[int] = []
-    second: list[int] = []
-    for g, e in itertools.pairwise(bounds):
-        if e - g < 2:
-            continue
-
-        def same(x: Any, y: Any) -> bool:
-            return bool((slots[x] == slots[y]).all())
-
-        if e - g <= setup.max_group:
-            for x in range(g, e):
-                for y in range(x + 1, e):
-                    if same(x, y):
-                        first.append(int(row[x]))
-                        second.append(int(row[y]))
-        else:
-            for w in range(g + 1, e):
-                if same(g, w):
-                    first.append(int(row[g]))
-                    second.append(int(row[w]))
-                if w - 1 != g and same(w - 1, w):
-                    first.append(int(row[w - 1]))
-                    second.append(int(row[w]))
+    """Candidate pairs of one partition of band keys, by the core's candidate rule."""
+    first, second = _core.lsh_band_pairs(
+        np.ascontiguousarray(group.column("band").to_numpy(), np.uint32),
+        np.ascontiguousarray(group.column("key").to_numpy(), np.uint64),
+        np.ascontiguousarray(group.column("row").to_numpy(), np.int64),
+        np.ascontiguousarray(_sig_matrix(group.column("slots"), setup.rows)),
+        setup.max_group,
+    )
     return pa.table({"i": pa.array(first, pa.int64()), "j": pa.array(second, pa.int64())})
 
 
@@ -267,7 +226,7 @@ def _similarities(
     agreement = (sig_a == sig_b).sum(axis=1) / float(setup.num_perm)
     if setup.verify == "signature":
         return np.asarray(agreement, np.float64)
-    return _hasher(setup)._core.exact_similarities(text_a, text_b)
+    return _shared.exact_similarities(_hasher(setup), text_a, text_b)
 
 
 def _verify_second(group: pa.Table, setup: _Setup) -> pa.Table:
@@ -279,9 +238,7 @@ def _verify_second(group: pa.Table, setup: _Setup) -> pa.Table:
     candidates = len(pairs)
     keep = np.ones(candidates, bool)
     if setup.verify == "exact":
-        t = setup.threshold
-        floor = t - 5.0 * float(np.sqrt(t * (1.0 - t) / setup.num_perm))
-        keep = agreement >= floor
+        keep = agreement >= _core.lsh_exact_floor(setup.threshold, setup.num_perm)
     idx = np.flatnonzero(keep)
     text_i = pairs.column("text").take(pa.array(idx)).to_pylist()
     text_j = docs.column("text").take(pa.array(where[idx])).to_pylist()
@@ -524,19 +481,18 @@ def dedup(
         raise invalid_parameter("verify", f"must be 'signature' or 'exact', got {verify!r}")
     if not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
         raise invalid_parameter("threshold", f"must be strictly between 0 and 1, got {threshold!r}")
-    hasher: dict[str, Any] = {
-        "num_perm": num_perm,
-        "ngram": ngram,
-        "scheme": scheme,
-        "seed": seed,
-        "unit": unit,
-        "lowercase": lowercase,
-        "punctuation": punctuation,
-        "digits": digits,
-        "nfkc": nfkc,
-    }
-    MinHasher(**hasher)  # validates
-    band_count, row_count = _banding(threshold, num_perm, bands, rows, fp_weight, fn_weight)
+    hasher = MinHasher(
+        num_perm,
+        ngram,
+        scheme=scheme,
+        seed=seed,
+        unit=unit,
+        lowercase=lowercase,
+        punctuation=punctuation,
+        digits=digits,
+        nfkc=nfkc,
+    )
+    band_count, row_count = _shared.banding(threshold, num_perm, bands, rows, fp_weight, fn_weight)
     check_column(dataset.schema(), text_column)
     if score is not None:
         check_column(dataset.schema(), score, "score column")

@@ -20,7 +20,7 @@ import pyarrow as pa
 import ray
 import ray.data
 
-from thresher import _core
+from thresher import _core, _shared
 from thresher.exceptions import invalid_parameter
 from thresher.ray._common import ROW, thresher_errors
 from thresher.sources import DEFAULT_BATCH_SIZE, FileSource, SourceLike
@@ -37,9 +37,7 @@ def _file_batches(
 ) -> Iterator[pa.RecordBatch]:
     """The batches of one file, read as a local run reads it (same schema, errors)."""
     if fmt == "parquet":
-        from thresher.sources import _parquet_batches
-
-        yield from _parquet_batches(path, schema, first, text_column, batch_size)
+        yield from _shared.parquet_batches(path, schema, first, text_column, batch_size)
         return
     files = _core.JsonlFiles([path], text_column or None, batch_size)
     try:
@@ -162,10 +160,8 @@ def read(
         if src.format == "jsonl":
             schema = _core.JsonlFiles(paths[:1], column or None, batch_size).schema
         else:
-            from thresher.sources import _check_text_field, _parquet_schema
-
-            schema = _parquet_schema(paths[0])
-            _check_text_field(schema, column, paths[0])
+            schema = _shared.parquet_schema(paths[0])
+            _shared.check_text_field(schema, column, paths[0])
         items = ray.data.from_items(
             [{"index": i, "path": p} for i, p in enumerate(paths)],
             override_num_blocks=len(paths),

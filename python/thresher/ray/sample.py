@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import ray
 import ray.data
 
-from thresher import _core
+from thresher import _core, _shared
 from thresher.exceptions import invalid_parameter
 from thresher.ray._common import (
     ROW,
@@ -33,14 +33,10 @@ from thresher.ray._common import (
     runs,
     sorted_by_row,
     thresher_errors,
-    word,
 )
-from thresher.sample import Allocation, _count, _seed, _weights, group_quotas
+from thresher.sample import Allocation, group_quotas
 
 __all__ = ["stratified", "take", "uniform", "weighted"]
-
-#: ``thresher_core::sample::streams::STRATIFIED``.
-_STRATIFIED = 0x5A07
 
 
 def _keep_rows(batch: pa.Table, chosen: npt.NDArray[np.int64]) -> pa.Table:
@@ -73,10 +69,10 @@ def uniform(
 ) -> pa.Table:
     """``k`` rows chosen uniformly: the rows :func:`thresher.sample.uniform` picks
     (``uniform(n, k, seed)`` with ``n`` the dataset's row count)."""
-    k = _count("k", k)
+    k = _shared.check_count("k", k)
     with thresher_errors():
         n = dataset.count()
-    rows = _core.sample_uniform(n, k, _seed(seed))
+    rows = _core.sample_uniform(n, k, _shared.check_seed(seed))
     return take(dataset, rows, row_number=row_number)
 
 
@@ -94,16 +90,8 @@ def _block_weights(batch: pa.Table, column: str) -> npt.NDArray[Any]:
     rows = row_ids(batch)
     values = batch.column(column)
     _reject_nulls(values, rows, "weights", "weights must be finite and >= 0")
-    weights = _weights(values)
-    bad = ~(np.isfinite(weights) & (weights >= 0))
-    if bad.any():
-        local = int(np.argmax(bad))
-        w = float(weights[local])
-        why = "NaN" if np.isnan(w) else "negative" if w < 0 else "infinite"
-        raise invalid_parameter(
-            "weights",
-            f"weights[{int(rows[local])}] is {why} ({w}); weights must be finite and >= 0",
-        )
+    weights = _shared.weight_array(values)
+    _core.check_weights(weights, rows)
     return weights
 
 
@@ -149,8 +137,8 @@ def weighted(
 ) -> pa.Table:
     """``k`` rows without replacement, in proportion to ``weight_column``: the rows
     :func:`thresher.sample.weighted` picks from the whole column with this seed."""
-    k = _count("k", k)
-    seed = _seed(seed)
+    k = _shared.check_count("k", k)
+    seed = _shared.check_seed(seed)
     check_column(dataset.schema(), weight_column, "weight column")
     parts = per_block(
         dataset.select_columns([ROW, weight_column]),
@@ -264,7 +252,7 @@ def stratified(
     group counted from the blocks' per-run group counts), weighted within groups by
     per-block keyed samples merged per group.
     """
-    seed = _seed(seed)
+    seed = _shared.check_seed(seed)
     check_column(dataset.schema(), by, "group column")
     if weight_column is not None:
         check_column(dataset.schema(), weight_column, "weight column")
@@ -300,7 +288,7 @@ def _uniform_strata(
     seed: int,
 ) -> npt.NDArray[np.int64]:
     positions = [
-        _core.sample_uniform(int(counts[h]), quotas[h], word(seed, _STRATIFIED, h))
+        _core.sample_uniform(int(counts[h]), quotas[h], _core.stratified_group_seed(seed, h))
         for h in range(len(quotas))
     ]
     run_table = pa.concat_tables(

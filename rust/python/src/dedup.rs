@@ -174,7 +174,7 @@ fn annotations_dict<'py>(py: Python<'py>, a: Annotations) -> PyResult<Bound<'py,
 
 /// Near-duplicates of a corpus; returns a dict of per-document arrays and a summary.
 #[pyfunction]
-#[pyo3(signature = (hasher, source, column, threshold, bands, rows, verify="signature", keep="first", score_column=None, scores=None, max_group=64, second_pass=None, progress=None))]
+#[pyo3(signature = (hasher, source, column, threshold, bands, rows, verify="signature", keep="first", score_column=None, scores=None, max_group=thresher_core::dedup::lsh::MAX_GROUP, second_pass=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn near_dedup<'py>(
     py: Python<'py>,
@@ -261,7 +261,7 @@ fn string_items<'py>(texts: &Bound<'py, PyList>) -> PyResult<Vec<Bound<'py, PySt
 
 /// Near-duplicates among a Python list of str, read in place (no Arrow conversion).
 #[pyfunction]
-#[pyo3(signature = (hasher, texts, threshold, bands, rows, verify="signature", keep="first", scores=None, max_group=64))]
+#[pyo3(signature = (hasher, texts, threshold, bands, rows, verify="signature", keep="first", scores=None, max_group=thresher_core::dedup::lsh::MAX_GROUP))]
 #[allow(clippy::too_many_arguments)]
 pub fn near_dedup_texts<'py>(
     py: Python<'py>,

@@ -21,6 +21,7 @@ mod io;
 mod mixing;
 mod rebalance;
 mod sample;
+mod shared;
 mod threads;
 mod valuation;
 
@@ -57,5 +58,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     mixing::register(m)?;
     rebalance::register(m)?;
     valuation::register(m)?;
+    shared::register(m)?;
     Ok(())
 }

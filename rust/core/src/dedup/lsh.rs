@@ -127,23 +127,114 @@ pub fn optimal_param(
     Ok(best.1)
 }
 
+/// Band groups larger than this are not expanded into all their pairs (see
+/// [`group_pairs`]): the default of every near-duplicate run, local or distributed.
+pub const MAX_GROUP: usize = 64;
+
 /// A 64-bit hash of a band's slots. Only used to sort: bands of equal hash are
 /// compared slot by slot before they make a pair, so a collision costs nothing.
 #[inline]
-fn band_hash(slots: &[u32], band: u64) -> u64 {
+pub fn band_hash(slots: &[u32], band: u64) -> u64 {
     mix64(slots.iter().fold(mix64(band), |h, &v| {
         (h.rotate_left(23) ^ v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }))
 }
 
+/// The candidate rule inside one group of `len` documents sharing a band hash, in
+/// document order: `pair(x, y)` (`x < y` positions in the group) for each pair whose
+/// band agrees (`same(x, y)`).
+///
+/// A group of more than `max_group` documents (many copies of one text) is not
+/// expanded into all its pairs: each member is paired with the group's first member
+/// and with its predecessor, which keeps the work linear and still connects the group
+/// when the copies are similar.
+pub fn group_pairs(
+    len: usize,
+    max_group: usize,
+    same: impl Fn(usize, usize) -> bool,
+    mut pair: impl FnMut(usize, usize),
+) {
+    if len <= max_group {
+        for x in 0..len {
+            for y in x + 1..len {
+                if same(x, y) {
+                    pair(x, y);
+                }
+            }
+        }
+    } else {
+        for w in 1..len {
+            if same(0, w) {
+                pair(0, w);
+            }
+            if w - 1 != 0 && same(w - 1, w) {
+                pair(w - 1, w);
+            }
+        }
+    }
+}
+
+/// [`band_hash`] of each of the `slots.len() / rows` bands of `rows` slots in `slots`
+/// (one band per document), all of band number `band`.
+pub fn band_hashes(slots: &[u32], rows: usize, band: u64) -> Vec<u64> {
+    slots
+        .chunks_exact(rows.max(1))
+        .map(|s| band_hash(s, band))
+        .collect()
+}
+
+/// The candidate pairs `(ids[x], ids[y])` of band entries given in any order: entry
+/// `x` is document `ids[x]`'s band `bands[x]` of hash `keys[x]` and slots
+/// `slots[x * rows..(x + 1) * rows]`. Entries are sorted by `(band, key, id)` and each
+/// group of equal `(band, key)` makes its pairs by [`group_pairs`], as
+/// [`candidate_pairs`] does band by band, so a partition of the entries by key makes
+/// exactly the pairs of its keys. Pairs may repeat across bands.
+pub fn band_pairs(
+    bands: &[u32],
+    keys: &[u64],
+    ids: &[u64],
+    slots: &[u32],
+    rows: usize,
+    max_group: usize,
+) -> Result<Vec<(u64, u64)>> {
+    let n = ids.len();
+    if bands.len() != n || keys.len() != n || slots.len() != n * rows {
+        return Err(Error::invalid(
+            "slots",
+            format!(
+                "{} bands, {} keys, {n} ids and {} slots of {rows} rows do not match",
+                bands.len(),
+                keys.len(),
+                slots.len()
+            ),
+        ));
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by_key(|&x| (bands[x], keys[x], ids[x]));
+    let band_of = |x: usize| &slots[x * rows..(x + 1) * rows];
+    let mut pairs = Vec::new();
+    let mut g = 0;
+    while g < n {
+        let head = order[g];
+        let mut e = g + 1;
+        while e < n && (bands[order[e]], keys[order[e]]) == (bands[head], keys[head]) {
+            e += 1;
+        }
+        let group = &order[g..e];
+        group_pairs(
+            group.len(),
+            max_group,
+            |x, y| band_of(group[x]) == band_of(group[y]),
+            |x, y| pairs.push((ids[group[x]], ids[group[y]])),
+        );
+        g = e;
+    }
+    Ok(pairs)
+}
+
 /// The candidate pairs `(i, j)`, `i < j`, of the documents whose signatures are the
 /// rows of `signatures` (`num_perm` slots each) and whose `eligible` flag is set;
-/// sorted and without repeats.
-///
-/// A group of more than `max_group` documents sharing a band (many copies of one
-/// text) is not expanded into all its pairs: each member is paired with the group's
-/// first member and with its predecessor, which keeps the work linear and still
-/// connects the group when the copies are similar.
+/// sorted and without repeats; groups sharing a band follow [`group_pairs`].
 pub fn candidate_pairs(
     signatures: &[u32],
     num_perm: usize,
@@ -174,26 +265,12 @@ pub fn candidate_pairs(
                 e += 1;
             }
             let group = &keys[g..e];
-            if group.len() <= max_group {
-                for (x, &(_, i)) in group.iter().enumerate() {
-                    for &(_, j) in &group[x + 1..] {
-                        if band_of(i) == band_of(j) {
-                            pairs.push((i, j));
-                        }
-                    }
-                }
-            } else {
-                let first = group[0].1;
-                for w in 1..group.len() {
-                    let (prev, j) = (group[w - 1].1, group[w].1);
-                    if band_of(first) == band_of(j) {
-                        pairs.push((first, j));
-                    }
-                    if prev != first && band_of(prev) == band_of(j) {
-                        pairs.push((prev, j));
-                    }
-                }
-            }
+            group_pairs(
+                group.len(),
+                max_group,
+                |x, y| band_of(group[x].1) == band_of(group[y].1),
+                |x, y| pairs.push((group[x].1, group[y].1)),
+            );
             g = e;
         }
         pairs.par_sort_unstable();
@@ -230,6 +307,45 @@ mod tests {
             LshParams { bands: 16, rows: 8 }
         );
         assert!(LshParams { bands: 20, rows: 7 }.validate(128).is_err());
+    }
+
+    #[test]
+    fn large_groups_pair_with_first_and_predecessor() {
+        let mut all = Vec::new();
+        group_pairs(3, 3, |_, _| true, |x, y| all.push((x, y)));
+        assert_eq!(all, [(0, 1), (0, 2), (1, 2)]);
+        let mut linear = Vec::new();
+        group_pairs(4, 3, |_, _| true, |x, y| linear.push((x, y)));
+        assert_eq!(linear, [(0, 1), (0, 2), (1, 2), (0, 3), (2, 3)]);
+    }
+
+    #[test]
+    fn band_entries_make_the_pairs_of_candidate_pairs() {
+        // Six documents of 4 slots in 2 bands, with a group of three in band 0.
+        let sigs: [u32; 24] = [
+            1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 9, 9, 0, 0, 7, 8, 1, 2, 5, 5, 3, 3, 3, 3,
+        ];
+        let params = LshParams { bands: 2, rows: 2 };
+        for max_group in [2, MAX_GROUP] {
+            let local = candidate_pairs(&sigs, 4, &[true; 6], params, max_group);
+            let (mut bands, mut keys, mut ids, mut slots) = (vec![], vec![], vec![], vec![]);
+            // Entries in reverse order: the result must not depend on it.
+            for d in (0..6u64).rev() {
+                for b in 0..2 {
+                    let s = &sigs[d as usize * 4 + b * 2..d as usize * 4 + b * 2 + 2];
+                    bands.push(b as u32);
+                    keys.push(band_hashes(s, 2, b as u64)[0]);
+                    ids.push(d);
+                    slots.extend_from_slice(s);
+                }
+            }
+            let mut pairs = band_pairs(&bands, &keys, &ids, &slots, 2, max_group).unwrap();
+            pairs.sort_unstable();
+            pairs.dedup();
+            let local: Vec<(u64, u64)> = local.iter().map(|&(i, j)| (i as u64, j as u64)).collect();
+            assert_eq!(pairs, local, "max_group {max_group}");
+        }
+        assert!(band_pairs(&[0], &[1], &[0, 1], &[0, 0], 2, 2).is_err());
     }
 
     #[test]

@@ -71,6 +71,13 @@ pub struct NearOptions {
 /// Sets of shingle hashes of the documents flagged in `needed` (exact verification).
 type SetsOf<'a> = Box<dyn FnOnce(&[bool]) -> Result<HashMap<u32, Vec<u64>>> + 'a>;
 
+/// The signature agreement below which a candidate pair is not checked exactly: 5
+/// standard deviations (of a pair exactly at `threshold`, `num_perm` slots) below the
+/// threshold, so a pair of Jaccard >= threshold is dropped with probability < 1e-6.
+pub fn exact_floor(threshold: f64, num_perm: usize) -> f64 {
+    threshold - 5.0 * (threshold * (1.0 - threshold) / num_perm as f64).sqrt()
+}
+
 fn check(options: &NearOptions) -> Result<()> {
     check_threshold(options.threshold)?;
     options.lsh.validate(options.hasher.num_perm())
@@ -201,8 +208,7 @@ fn cluster(
         // deviations (of a pair exactly at the threshold) below it: a pair of Jaccard
         // >= threshold is dropped this way with probability < 1e-6, and the second
         // read then hashes far fewer documents.
-        let t = options.threshold;
-        let floor = t - 5.0 * (t * (1.0 - t) / k as f64).sqrt();
+        let floor = exact_floor(options.threshold, k);
         let keep: Vec<bool> = pairs
             .par_iter()
             .map(|&(i, j)| agreement(signature(i), signature(j)) >= floor)

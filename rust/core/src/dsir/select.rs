@@ -34,6 +34,20 @@ pub enum Method {
     TopK,
 }
 
+impl Method {
+    /// The method named `name` (`"gumbel"` or `"top_k"`).
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name {
+            "gumbel" => Ok(Method::Gumbel),
+            "top_k" => Ok(Method::TopK),
+            other => Err(Error::invalid(
+                "method",
+                format!("must be 'gumbel' or 'top_k', got {other:?}"),
+            )),
+        }
+    }
+}
+
 /// What to select and how.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SelectOptions {
@@ -133,7 +147,10 @@ impl TopK {
     }
 }
 
-fn validate(model: &DsirModel, options: &SelectOptions) -> Result<()> {
+/// Check `options` against `model`: one count of at least 1 per target, a finite
+/// positive temperature and valid weight options (every selection, local or
+/// distributed, checks them here).
+pub fn check_options(model: &DsirModel, options: &SelectOptions) -> Result<()> {
     if options.k.len() != model.num_targets() {
         return Err(Error::invalid(
             "k",
@@ -182,7 +199,7 @@ pub fn select(
     options: &SelectOptions,
     progress: &dyn Progress,
 ) -> Result<Selection> {
-    validate(model, options)?;
+    check_options(model, options)?;
     let total_k: usize = options.k.iter().sum();
     let mut heaps: Vec<TopK> = (0..model.num_targets())
         .map(|_| TopK {
@@ -249,7 +266,7 @@ pub fn select(
             ),
         ));
     }
-    let selected = resolve_targets(heaps, &options.k);
+    let selected = resolve_heaps(heaps, &options.k);
     let chosen: HashSet<u64> = selected.iter().map(|s| s.row).collect();
     let rows = buffer.finish(&chosen, schema.expect("a non-empty stream has a schema"))?;
     Ok(Selection {
@@ -267,28 +284,114 @@ fn live_rows(heaps: &[TopK]) -> HashSet<u64> {
         .collect()
 }
 
-/// Each target in order takes its best `k[t]` candidates not taken before; row order out.
-fn resolve_targets(heaps: Vec<TopK>, k: &[usize]) -> Vec<Selected> {
+fn resolve_heaps(heaps: Vec<TopK>, k: &[usize]) -> Vec<Selected> {
+    let candidates = heaps
+        .into_iter()
+        .enumerate()
+        .map(|(t, heap)| {
+            heap.heap
+                .into_iter()
+                .map(|Reverse(c)| Selected {
+                    row: c.row,
+                    target: t as u32,
+                    log_weight: c.log_weight,
+                    key: c.key,
+                })
+                .collect()
+        })
+        .collect();
+    resolve_targets(candidates, k)
+}
+
+/// Better first: larger key, then smaller row (the order of every selection).
+fn better(a: &Selected, b: &Selected) -> Ordering {
+    b.key.total_cmp(&a.key).then(a.row.cmp(&b.row))
+}
+
+/// Positions of the best `k` of the candidates `(rows[i], keys[i])`, best first
+/// (larger key, then smaller row): what a partition of a corpus keeps of its keys.
+pub fn best_candidates(rows: &[u64], keys: &[f64], k: usize) -> Result<Vec<usize>> {
+    if rows.len() != keys.len() {
+        return Err(Error::invalid(
+            "keys",
+            format!("{} keys for {} rows", keys.len(), rows.len()),
+        ));
+    }
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    let rank = |&a: &usize, &b: &usize| keys[b].total_cmp(&keys[a]).then(rows[a].cmp(&rows[b]));
+    if k < order.len() {
+        order.select_nth_unstable_by(k, rank);
+        order.truncate(k);
+    }
+    order.sort_unstable_by(rank);
+    Ok(order)
+}
+
+/// Each target in order takes its best `k[t]` candidates (`candidates[t]`, any
+/// order) not taken before; row order out. Local and distributed selections both
+/// end here, so several targets resolve the same way.
+pub fn resolve_targets(candidates: Vec<Vec<Selected>>, k: &[usize]) -> Vec<Selected> {
     let mut taken = HashSet::new();
     let mut selected = Vec::with_capacity(k.iter().sum());
-    for (t, heap) in heaps.into_iter().enumerate() {
-        let best_first = heap.heap.into_sorted_vec(); // ascending Reverse = best first
+    for (t, mut best_first) in candidates.into_iter().enumerate() {
+        best_first.sort_unstable_by(better);
+        let quota = k.get(t).copied().unwrap_or(0);
         let picks = best_first
             .into_iter()
-            .map(|Reverse(c)| c)
             .filter(|c| !taken.contains(&c.row))
-            .take(k[t])
+            .take(quota)
             .collect::<Vec<_>>();
         for c in picks {
             taken.insert(c.row);
-            selected.push(Selected {
-                row: c.row,
-                target: t as u32,
-                log_weight: c.log_weight,
-                key: c.key,
-            });
+            selected.push(c);
         }
     }
     selected.sort_by_key(|s| s.row);
     selected
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsir::Normalization;
+
+    fn candidate(row: u64, target: u32, key: f64) -> Selected {
+        Selected {
+            row,
+            target,
+            log_weight: -key,
+            key,
+        }
+    }
+
+    #[test]
+    fn best_candidates_rank_by_key_then_row() {
+        let rows = [5, 3, 9, 1];
+        let keys = [1.0, 2.0, 2.0, 0.5];
+        assert_eq!(best_candidates(&rows, &keys, 3).unwrap(), [1, 2, 0]);
+        assert_eq!(best_candidates(&rows, &keys, 10).unwrap(), [1, 2, 0, 3]);
+        assert!(best_candidates(&rows, &keys[..2], 1).is_err());
+    }
+
+    #[test]
+    fn later_targets_skip_rows_taken_before() {
+        // Row 7 is best for both targets: the first takes it, the second its next best.
+        let first = vec![candidate(7, 0, 3.0), candidate(2, 0, 1.0)];
+        let second = vec![
+            candidate(4, 1, 0.5),
+            candidate(7, 1, 9.0),
+            candidate(1, 1, 2.0),
+        ];
+        let out = resolve_targets(vec![first, second], &[1, 2]);
+        let got: Vec<(u64, u32)> = out.iter().map(|s| (s.row, s.target)).collect();
+        assert_eq!(got, [(1, 1), (4, 1), (7, 0)]);
+    }
+
+    #[test]
+    fn names_are_parsed_with_one_message() {
+        assert_eq!(Method::from_name("top_k").unwrap(), Method::TopK);
+        let err = Method::from_name("best").unwrap_err().to_string();
+        assert!(err.contains("'gumbel' or 'top_k'"), "{err}");
+        assert!(Normalization::from_name("per_word").is_err());
+    }
 }

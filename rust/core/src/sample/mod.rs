@@ -40,10 +40,10 @@ pub use keyed::{merge_items, weighted, weighted_items, Keyed, KeyedTopK};
 pub use mixture::{temperature, unimax};
 pub use reservoir::UniformReservoir;
 pub use shuffle::permutation;
-pub use stratified::{group_sizes, stratified, GroupCode};
+pub use stratified::{group_seed, group_sizes, stratified, GroupCode};
 pub use stream::{reservoir_stream, ReservoirOptions, ReservoirSample};
 pub use uniform::uniform;
-pub use weights::Weight;
+pub use weights::{check_rows, Weight};
 
 /// Random streams of the samplers, so that two samplers with one seed are independent.
 pub(crate) mod streams {

@@ -8,6 +8,13 @@ use super::uniform::uniform;
 use super::weights::{check, Weight};
 use crate::{Error, Result};
 
+/// The seed of group `group`'s uniform positions in a stratified sample under `seed`:
+/// one stream of the sample's seed per group, so a distributed run that counts the
+/// groups itself draws the same positions.
+pub fn group_seed(seed: u64, group: u64) -> u64 {
+    crate::rng::word(seed, STRATIFIED, group)
+}
+
 /// A group label that maps to a dense code by subtracting the smallest label.
 pub trait GroupCode: Copy + Send + Sync {
     /// `self - low` as an index, or `None` if `self < low`.
@@ -157,13 +164,7 @@ fn uniform_strata<C: GroupCode>(
     // Sorted positions within each group (group h's rows numbered in row order).
     let positions: Vec<Vec<u64>> = (0..groups)
         .into_par_iter()
-        .map(|h| {
-            uniform(
-                sizes[h],
-                quotas[h],
-                crate::rng::word(seed, STRATIFIED, h as u64),
-            )
-        })
+        .map(|h| uniform(sizes[h], quotas[h], group_seed(seed, h as u64)))
         .collect::<Result<_>>()?;
     // Parts map positions to rows in parallel, each starting from the counts of the
     // parts before it.

@@ -48,6 +48,23 @@ pub(crate) fn bad_weight(name: &str, index: u64, w: f64, why: &str) -> Error {
 
 /// Check every weight; returns how many are positive.
 pub(crate) fn check<W: Weight>(weights: &[W]) -> Result<u64> {
+    check_named(weights, |i| i as u64)
+}
+
+/// [`check`] of a part of a larger column whose item `i` is row `rows[i]` of the
+/// whole: the error names the first bad weight by its row, as a check of the whole
+/// column would.
+pub fn check_rows<W: Weight>(weights: &[W], rows: &[u64]) -> Result<u64> {
+    if rows.len() != weights.len() {
+        return Err(Error::invalid(
+            "rows",
+            format!("{} rows for {} weights", rows.len(), weights.len()),
+        ));
+    }
+    check_named(weights, |i| rows[i])
+}
+
+fn check_named<W: Weight>(weights: &[W], row: impl Fn(usize) -> u64) -> Result<u64> {
     // One pass: each chunk reports its first bad weight and its positive count.
     const CHUNK: usize = 1 << 16;
     let (first_bad, positive) = weights
@@ -69,7 +86,7 @@ pub(crate) fn check<W: Weight>(weights: &[W]) -> Result<u64> {
         let w = weights[i].get();
         return Err(bad_weight(
             "weights",
-            i as u64,
+            row(i),
             w,
             problem(w).unwrap_or("bad"),
         ));
@@ -100,5 +117,15 @@ mod tests {
         let err = check(&[f64::INFINITY]).unwrap_err().to_string();
         assert!(err.contains("infinite"), "{err}");
         assert_eq!(check(&[1.0f64, 0.0, 2.0]).unwrap(), 2);
+    }
+
+    #[test]
+    fn names_the_row_of_a_part() {
+        let err = check_rows(&[1.0f64, -2.0], &[40, 41])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("weights[41] is negative"), "{err}");
+        assert_eq!(check_rows(&[1.0f32, 0.0], &[7, 9]).unwrap(), 1);
+        assert!(check_rows(&[1.0f64], &[]).is_err());
     }
 }
