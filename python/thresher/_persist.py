@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -84,7 +85,7 @@ def open_model(path: str | os.PathLike[str]) -> Any:
         raise located(ReadError, f"{path}: {e.strerror}", path=str(path)) from e
 
 
-class Persistent:
+class Persistent(ABC):
     """Save, load and pickle from two methods: ``_to_state`` and ``_from_state``.
 
     A subclass names its ``FORMAT`` and ``FORMAT_VERSION`` and implements
@@ -96,14 +97,16 @@ class Persistent:
     FORMAT: ClassVar[str]
     FORMAT_VERSION: ClassVar[int]
 
+    @abstractmethod
     def _to_state(self) -> State:
-        raise NotImplementedError
+        """The header (JSON values) and named arrays that rebuild the object."""
 
     @classmethod
+    @abstractmethod
     def _from_state(
         cls: type[_P], header: dict[str, Any], arrays: dict[str, Any], where: str
     ) -> _P:
-        raise NotImplementedError
+        """The object of ``header`` and ``arrays`` read from ``where``."""
 
     @classmethod
     def _upgrade(cls, arrays: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[Any]]:

@@ -464,7 +464,8 @@ class DSIR(Persistent):
 
     def _to_state(self) -> State:
         """Parameters, target names and fit statistics, and the counts if fitted
-        (pickling an unfitted DSIR ships its parameters only)."""
+        (pickling an unfitted DSIR ships its parameters only; the raw cache of
+        :meth:`fit` stays with the original)."""
         header = {
             "ngrams": self.ngrams,
             "num_buckets": self.num_buckets,
