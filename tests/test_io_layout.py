@@ -14,7 +14,7 @@ from thresher.io import load_labelled, write_table
 from thresher.io.writers import atomic_path
 
 # Every name other modules import from the old paths, private ones included
-# (thresher.gme and thresher.ray use some).
+# (code written against the old modules may use them).
 OLD_NAMES = {
     "sources": [
         "DEFAULT_BATCH_SIZE",

@@ -23,8 +23,8 @@ from thresher.cluster import KMeans
 from thresher.dedup import Deduplication, DedupSummary, MinHasher, dedup, optimal_param
 from thresher.dsir import DSIR, Selection
 from thresher.gme import GME
-from thresher.sources import Source, read
-from thresher.writers import write_table
+from thresher.io.sources import Source, read
+from thresher.io.writers import write_table
 
 __all__ = [
     "DSIR",

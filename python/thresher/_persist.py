@@ -135,7 +135,7 @@ class Persistent(ABC):
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the object to ``path`` (an ``.npz`` archive, no pickle); returns it."""
-        from thresher.writers import atomic_path
+        from thresher.io.writers import atomic_path
 
         path = Path(path)
         data = self.to_bytes()

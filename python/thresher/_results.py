@@ -2,7 +2,7 @@
 
 Results that are not a table already (:class:`thresher.select.Centers`,
 :class:`thresher.GMERanking`...) derive from :class:`TableResult` and define only
-``table``; writing goes through :func:`thresher.writers.write_table`, so every result
+``table``; writing goes through :func:`thresher.io.writers.write_table`, so every result
 writes the same formats (``.parquet``, ``.jsonl``, ``.jsonl.gz``, ``.jsonl.zst``).
 """
 
@@ -25,6 +25,6 @@ class TableResult:
 
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Write :attr:`table` to ``path`` (``.parquet``, ``.jsonl``, ``.jsonl.zst``...)."""
-        from thresher.writers import write_table  # imported late: it pulls the I/O stack
+        from thresher.io.writers import write_table  # imported late: it pulls the I/O stack
 
         return write_table(self.table, path)

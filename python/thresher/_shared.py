@@ -17,11 +17,13 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from thresher import _validation
+
 # Names, not modules: ``thresher.dedup`` and ``thresher.sample`` are also functions.
 from thresher.dedup import MinHasher, _banding
 from thresher.dsir import DSIR, FitStats
-from thresher.sample import _count, _seed, _weights
-from thresher.sources import _check_text_field, _parquet_batches, _parquet_schema
+from thresher.io.sources import _check_text_field, _parquet_batches, _parquet_schema
+from thresher.sample._common import _weights
 
 __all__ = [
     "banding",
@@ -41,12 +43,12 @@ __all__ = [
 
 def check_seed(seed: int) -> int:
     """``seed`` checked in ``[0, 2**64)``, as every local sampler checks it."""
-    return _seed(seed)
+    return _validation.seed(seed)
 
 
 def check_count(name: str, value: int) -> int:
     """``value`` checked as a row count ``name`` (an integer >= 0)."""
-    return _count(name, value)
+    return _validation.count(name, value)
 
 
 def weight_array(weights: Any) -> npt.NDArray[np.float64] | npt.NDArray[np.float32]:

@@ -21,8 +21,8 @@ from thresher import _core
 from thresher import _validation as check
 from thresher._persist import Persistent, State
 from thresher.exceptions import invalid_parameter
+from thresher.io.sources import SourceLike, call_kernel, read
 from thresher.progress import ProgressBar
-from thresher.sources import SourceLike, call_kernel, read
 
 __all__ = ["DedupSummary", "Deduplication", "MinHasher", "dedup", "optimal_param"]
 
@@ -284,7 +284,7 @@ class Deduplication:
 
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Write :attr:`table` to ``path`` (``.parquet``, ``.jsonl``, ``.jsonl.zst``...)."""
-        from thresher.writers import write_table
+        from thresher.io.writers import write_table
 
         return write_table(self.table, path)
 

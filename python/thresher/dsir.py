@@ -27,9 +27,9 @@ from thresher.exceptions import (
     invalid_parameter,
     located,
 )
+from thresher.io.sources import Source, SourceLike, call_kernel, read
+from thresher.io.spill import CachePolicy, RawCache
 from thresher.progress import ProgressBar
-from thresher.sources import Source, SourceLike, call_kernel, read
-from thresher.spill import CachePolicy, RawCache
 
 __all__ = ["DSIR", "Selection"]
 
@@ -83,7 +83,7 @@ class Selection:
 
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Write :attr:`table` to ``path`` (``.parquet``, ``.jsonl``, ``.jsonl.zst``...)."""
-        from thresher.writers import write_table
+        from thresher.io.writers import write_table
 
         return write_table(self.table, path)
 

@@ -1,7 +1,7 @@
 """Old home of :mod:`thresher.io.sources`, kept so ``thresher.sources`` imports work.
 
-The private names are re-exported too: :mod:`thresher.gme` and :mod:`thresher.ray`
-import some of them.
+The private names are re-exported too, for code written against the old module
+(thresher itself imports from :mod:`thresher.io`).
 """
 
 from thresher.io.sources import (

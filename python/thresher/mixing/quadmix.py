@@ -380,8 +380,8 @@ def sample_rows(
     >>> out.column("q").to_pylist()
     [0.9, 0.9, 0.7, 0.7]
     """
+    from thresher.io.sources import call_kernel, read
     from thresher.sample import take
-    from thresher.sources import call_kernel, read
 
     src = read(source, text_column=None)
     if not src.reopenable:

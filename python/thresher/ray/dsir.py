@@ -19,10 +19,10 @@ import ray.data
 from thresher import _core, _shared
 from thresher.dsir import DSIR, FitStats, Method, Normalize, Selection, check_select
 from thresher.exceptions import EmptyInputError, invalid_parameter, located
+from thresher.io.sources import SourceLike
 from thresher.progress import ProgressBar
 from thresher.ray._common import check_column, per_block, row_ids, thresher_errors
 from thresher.ray.sample import take
-from thresher.sources import SourceLike
 
 __all__ = ["fit", "select"]
 

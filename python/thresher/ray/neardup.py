@@ -368,7 +368,7 @@ class RayDeduplication:
 
     def write(self, path: str) -> Any:
         """Write the result (collected on the driver) as the local writer does."""
-        from thresher.writers import write_table
+        from thresher.io.writers import write_table
 
         return write_table(self.to_arrow(), path)
 

@@ -22,9 +22,9 @@ import ray.data
 
 from thresher import _core, _shared
 from thresher.exceptions import invalid_parameter
+from thresher.io.sources import DEFAULT_BATCH_SIZE, FileSource, SourceLike
+from thresher.io.sources import read as read_local
 from thresher.ray._common import ROW, thresher_errors
-from thresher.sources import DEFAULT_BATCH_SIZE, FileSource, SourceLike
-from thresher.sources import read as read_local
 
 __all__ = ["read", "with_row_ids"]
 

@@ -25,13 +25,10 @@ Examples
 from __future__ import annotations
 
 # The family is split by concept; this module keeps every public name (and the private
-# helpers other modules import: thresher.ray.sample uses _count, _seed, _weights).
+# helpers other modules import).
 from thresher.rs2 import RS2Sampler
 from thresher.sample._common import Indices as Indices
 from thresher.sample._common import WeightsLike as WeightsLike
-from thresher.sample._common import _count as _count
-from thresher.sample._common import _seed as _seed
-from thresher.sample._common import _weights as _weights
 from thresher.sample.allocation import Allocation, allocate
 from thresher.sample.allocation import group_quotas as group_quotas
 from thresher.sample.mixture import mixture, unimax

@@ -9,22 +9,11 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from thresher import _validation as check
 from thresher.exceptions import EmptyInputError, invalid_parameter, located
 
 Indices = npt.NDArray[np.int64]
 #: Weights: a numpy array, a pyarrow (chunked) array, or any array-like.
 WeightsLike: TypeAlias = "npt.ArrayLike | pa.Array | pa.ChunkedArray"
-
-
-def _seed(seed: int) -> int:
-    # Kept under this name: thresher.ray.sample imports it.
-    return check.seed(seed)
-
-
-def _count(name: str, value: int) -> int:
-    # Kept under this name: thresher.ray.sample imports it.
-    return check.count(name, value)
 
 
 def _weights(weights: WeightsLike) -> npt.NDArray[np.float64] | npt.NDArray[np.float32]:

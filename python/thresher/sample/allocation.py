@@ -11,7 +11,6 @@ import numpy.typing as npt
 from thresher import _core
 from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
-from thresher.sample._common import _count
 
 __all__ = [
     "ALLOCATIONS",
@@ -92,14 +91,14 @@ def allocate(
     {'a': 2, 'b': 8}
     """
     groups = list(sizes)
-    caps = [_count(f"sizes[{g!r}]", sizes[g]) for g in groups]
+    caps = [check.count(f"sizes[{g!r}]", sizes[g]) for g in groups]
     if isinstance(allocation, Mapping):
         if k is not None or frac is not None:
             raise invalid_parameter("k", "give either k/frac or a mapping allocation, not both")
         unknown = [g for g in allocation if g not in sizes]
         if unknown:
             raise invalid_parameter("allocation", f"unknown groups {unknown!r}")
-        out = {g: _count(f"allocation[{g!r}]", allocation.get(g, 0)) for g in groups}
+        out = {g: check.count(f"allocation[{g!r}]", allocation.get(g, 0)) for g in groups}
         for g, cap in zip(groups, caps, strict=True):
             if out[g] > cap:
                 raise invalid_parameter(
@@ -130,7 +129,7 @@ def _total(size: int, k: int | None, frac: float | None) -> int:
         frac = check.fraction("frac", frac)
         return round(frac * size)
     assert k is not None
-    return _count("k", k)
+    return check.count("k", k)
 
 
 def group_quotas(

@@ -9,12 +9,13 @@ import numpy as np
 import pyarrow as pa
 
 from thresher import _core, _labels
+from thresher import _validation as check
 from thresher.exceptions import EmptyInputError, invalid_parameter, located
+from thresher.io.sources import SourceLike, call_kernel, read
 from thresher.progress import ProgressBar
-from thresher.sample._common import Indices, WeightsLike, _seed, _weights
+from thresher.sample._common import Indices, WeightsLike, _weights
 from thresher.sample.allocation import Allocation, group_quotas
 from thresher.sample.stream import take
-from thresher.sources import SourceLike, call_kernel, read
 
 __all__ = ["stratified", "stratified_rows"]
 
@@ -97,7 +98,7 @@ def stratified(
     values = labels.values
     sizes = _core.group_sizes(labels.labels, labels.low, len(values), array)
     quotas = group_quotas(values, sizes, k, frac, allocation, spread)
-    return _core.sample_stratified(labels.labels, labels.low, quotas, _seed(seed), array)
+    return _core.sample_stratified(labels.labels, labels.low, quotas, check.seed(seed), array)
 
 
 def stratified_rows(

@@ -7,10 +7,10 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
+from thresher.io.sources import SourceLike, call_kernel, read
 from thresher.progress import ProgressBar
-from thresher.sample._common import _count, _seed
-from thresher.sources import SourceLike, call_kernel, read
 
 __all__ = ["reservoir", "take"]
 
@@ -59,11 +59,11 @@ def reservoir(
     >>> reservoir(table, 3, seed=1).column("row").to_pylist()
     [31, 83, 97]
     """
-    k = _count("k", k)
+    k = check.count("k", k)
     src = read(source, text_column=None)
     bar = ProgressBar("sample", src.total_bytes, quiet=quiet)
     rows, numbers, _seen = call_kernel(
-        src, _core.reservoir, src.stream(), k, _seed(seed), weight_column, bar
+        src, _core.reservoir, src.stream(), k, check.seed(seed), weight_column, bar
     )
     bar.close()
     table = pa.Table.from_batches([rows])

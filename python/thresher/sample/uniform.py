@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from thresher import _core
-from thresher.sample._common import Indices, _count, _seed
+from thresher import _validation as check
+from thresher.sample._common import Indices
 
 __all__ = ["uniform"]
 
@@ -32,5 +33,5 @@ def uniform(n: int, k: int, *, seed: int = 0) -> Indices:
     >>> uniform(1_000_000_000, 4, seed=7).shape
     (4,)
     """
-    n, k = _count("n", n), _count("k", k)
-    return _core.sample_uniform(n, k, _seed(seed))
+    n, k = check.count("n", n), check.count("k", k)
+    return _core.sample_uniform(n, k, check.seed(seed))

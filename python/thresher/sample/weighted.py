@@ -6,8 +6,9 @@ import numpy as np
 import numpy.typing as npt
 
 from thresher import _core
+from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
-from thresher.sample._common import Indices, WeightsLike, _count, _seed, _weights
+from thresher.sample._common import Indices, WeightsLike, _weights
 
 __all__ = ["WeightedReservoir", "weighted"]
 
@@ -46,11 +47,11 @@ def weighted(weights: WeightsLike, k: int, *, replace: bool = False, seed: int =
     >>> int((picks == 2).sum()) in range(7800, 8200), int((picks == 1).sum())
     (True, 0)
     """
-    k = _count("k", k)
+    k = check.count("k", k)
     array = _weights(weights)
     if replace:
-        return _core.sample_with_replacement(array, k, _seed(seed))
-    return _core.sample_weighted(array, k, _seed(seed))
+        return _core.sample_with_replacement(array, k, check.seed(seed))
+    return _core.sample_weighted(array, k, check.seed(seed))
 
 
 class WeightedReservoir:
@@ -81,8 +82,8 @@ class WeightedReservoir:
     """
 
     def __init__(self, k: int, *, seed: int = 0) -> None:
-        self.k = _count("k", k)
-        self.seed = _seed(seed)
+        self.k = check.count("k", k)
+        self.seed = check.seed(seed)
         self._indices: npt.NDArray[np.int64] = np.empty(0, np.int64)
         self._keys: npt.NDArray[np.float64] = np.empty(0, np.float64)
         self.positive = 0
@@ -93,7 +94,7 @@ class WeightedReservoir:
         ``start`` is the global index of the first weight: partitions must use
         disjoint ranges of one global numbering.
         """
-        start = _count("start", start)
+        start = check.count("start", start)
         idx, keys, positive = _core.sample_keyed(_weights(weights), self.k, self.seed, start)
         self._absorb(idx, keys)
         self.positive += positive
