@@ -92,6 +92,28 @@ def dsir_keys(
     method: str = "gumbel",
     temperature: float = 1.0,
 ) -> npt.NDArray[np.float64]: ...
+
+@final
+class DsirSelection:
+    @property
+    def row(self) -> npt.NDArray[np.uint64]: ...
+    @property
+    def target(self) -> npt.NDArray[np.uint32]: ...
+    @property
+    def log_weight(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def key(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def documents(self) -> int: ...
+    @property
+    def eligible(self) -> int: ...
+    @property
+    def kl_reduction(self) -> list[float]: ...
+    @property
+    def selected_counts(self) -> npt.NDArray[np.uint64]: ...
+    @property
+    def rows(self) -> Any: ...
+
 def dsir_select(
     model: DsirModel,
     source: _ArrowStream | SpilledCorpus,
@@ -106,7 +128,7 @@ def dsir_select(
     keep_all_columns: bool = True,
     chunk_words: int | None = None,
     progress: _Progress | None = None,
-) -> dict[str, Any]: ...
+) -> DsirSelection: ...
 def feature_buckets(
     text: str, ngrams: int, num_buckets: int, hash: str
 ) -> list[tuple[str, int]]: ...
@@ -186,6 +208,39 @@ class MinHasher:
 def optimal_param(
     threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5
 ) -> tuple[int, int]: ...
+
+@final
+class DedupCounts:
+    @property
+    def documents(self) -> int: ...
+    @property
+    def clusters(self) -> int: ...
+    @property
+    def duplicates(self) -> int: ...
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def bytes_removed(self) -> int: ...
+    @property
+    def candidate_pairs(self) -> int: ...
+    @property
+    def verified_pairs(self) -> int: ...
+    @property
+    def bands(self) -> int: ...
+    @property
+    def rows(self) -> int: ...
+
+@final
+class Duplicates:
+    @property
+    def cluster_id(self) -> npt.NDArray[np.uint64]: ...
+    @property
+    def is_duplicate(self) -> npt.NDArray[np.bool_]: ...
+    @property
+    def similarity(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def summary(self) -> DedupCounts: ...
+
 def near_dedup(
     hasher: MinHasher,
     source: _ArrowStream | SpilledCorpus,
@@ -193,25 +248,25 @@ def near_dedup(
     threshold: float,
     bands: int,
     rows: int,
-    verify: str = "signature",
+    verify: str,
     keep: str = "first",
     score_column: str | None = None,
     scores: list[float] | None = None,
     max_group: int = ...,
     second_pass: _ArrowStream | SpilledCorpus | None = None,
     progress: _Progress | None = None,
-) -> dict[str, Any]: ...
+) -> Duplicates: ...
 def near_dedup_texts(
     hasher: MinHasher,
     texts: list[str],
     threshold: float,
     bands: int,
     rows: int,
-    verify: str = "signature",
+    verify: str,
     keep: str = "first",
     scores: list[float] | None = None,
     max_group: int = ...,
-) -> dict[str, Any]: ...
+) -> Duplicates: ...
 def exact_dedup(
     source: _ArrowStream | SpilledCorpus,
     column: str,
@@ -220,10 +275,25 @@ def exact_dedup(
     digits: bool = False,
     nfkc: bool = False,
     progress: _Progress | None = None,
-) -> dict[str, Any]: ...
+) -> Duplicates: ...
 
 # ---------------------------------------------------------------- clustering, diversity
-_Dense = npt.NDArray[np.float32] | npt.NDArray[np.float16]
+_Dense = npt.NDArray[np.float32] | npt.NDArray[np.float16] | npt.NDArray[np.float64]
+
+@final
+class KMeansFit:
+    @property
+    def centroids(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def labels(self) -> npt.NDArray[np.uint32]: ...
+    @property
+    def distances(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def inertia(self) -> float: ...
+    @property
+    def n_iter(self) -> int: ...
+    @property
+    def inertia_history(self) -> list[float]: ...
 
 def kmeans_fit(
     x: _Dense,
@@ -238,7 +308,7 @@ def kmeans_fit(
     max_points_per_centroid: int | None = None,
     batch_size: int | None = None,
     progress: _Progress | None = None,
-) -> dict[str, Any]: ...
+) -> KMeansFit: ...
 def kmeans_assign(
     x: _Dense, centroids: npt.NDArray[np.float32], metric: str = "euclidean"
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float32], float]: ...
@@ -253,7 +323,7 @@ def hierarchical_kmeans(
     n_local_trials: int | None = None,
     max_points_per_centroid: int | None = None,
     progress: _Progress | None = None,
-) -> list[dict[str, Any]]: ...
+) -> list[KMeansFit]: ...
 def balanced_tree_sample(
     parents: list[npt.NDArray[np.uint32]], budget: int, seed: int
 ) -> npt.NDArray[np.uint64]: ...
@@ -310,6 +380,19 @@ def draw_copies(expected: npt.NDArray[np.float64], seed: int) -> npt.NDArray[np.
 # rebalance and valuation (rust/python/src/rebalance.rs)
 _Features = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
+@final
+class Resampled:
+    @property
+    def x(self) -> npt.NDArray[np.float32] | npt.NDArray[np.float64]: ...
+    @property
+    def labels(self) -> npt.NDArray[np.uint32]: ...
+    @property
+    def parent(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def neighbor(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def gap(self) -> npt.NDArray[np.float64]: ...
+
 def resample(
     x: _Features,
     labels: npt.NDArray[np.uint32],
@@ -319,7 +402,7 @@ def resample(
     seed: int = 0,
     cell_size: int | None = None,
     probe: int = 3,
-) -> dict[str, Any]: ...
+) -> Resampled: ...
 def nearest_neighbors(
     x: _Features, k: int, seed: int = 0, cell_size: int | None = None, probe: int = 3
 ) -> npt.NDArray[np.uint32]: ...

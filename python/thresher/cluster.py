@@ -190,13 +190,13 @@ class KMeans(Persistent):
         self._set(result)
         return self
 
-    def _set(self, result: dict[str, Any]) -> None:
-        self.centroids_ = result["centroids"]
-        self.labels_ = result["labels"].astype(np.int64)
-        self.distances_ = result["distances"]
-        self.inertia_ = float(result["inertia"])
-        self.n_iter_ = int(result["n_iter"])
-        self.inertia_history_ = [float(v) for v in result["inertia_history"]]
+    def _set(self, result: _core.KMeansFit) -> None:
+        self.centroids_ = result.centroids
+        self.labels_ = result.labels.astype(np.int64)
+        self.distances_ = result.distances
+        self.inertia_ = float(result.inertia)
+        self.n_iter_ = int(result.n_iter)
+        self.inertia_history_ = [float(v) for v in result.inertia_history]
 
     def _fitted(self) -> npt.NDArray[np.float32]:
         if self.centroids_ is None:

@@ -255,15 +255,16 @@ class Deduplication:
 
     def __init__(
         self,
-        out: dict[str, Any],
-        table: Callable[[dict[str, Any]], pa.Table],
+        out: _core.Duplicates,
+        table: Callable[[_core.Duplicates], pa.Table],
     ) -> None:
-        self.cluster_id: npt.NDArray[np.uint64] = out["cluster_id"]
-        self.is_duplicate: npt.NDArray[np.bool_] = out["is_duplicate"]
-        self.similarity: npt.NDArray[np.float32] = out["similarity"]
-        self.summary = DedupSummary(**out["summary"])
+        self.cluster_id: npt.NDArray[np.uint64] = out.cluster_id
+        self.is_duplicate: npt.NDArray[np.bool_] = out.is_duplicate
+        self.similarity: npt.NDArray[np.float32] = out.similarity
+        s = out.summary
+        self.summary = DedupSummary(**{f: getattr(s, f) for f in DedupSummary.__dataclass_fields__})
         self._out = out
-        self._build: Callable[[dict[str, Any]], pa.Table] | None = table
+        self._build: Callable[[_core.Duplicates], pa.Table] | None = table
         self._table: pa.Table | None = None
 
     @property
@@ -551,11 +552,13 @@ def _banding(
     return bands, rows
 
 
-def _annotate(rows: pa.Table | pa.RecordBatchReader, out: dict[str, Any], output: str) -> pa.Table:
+def _annotate(
+    rows: pa.Table | pa.RecordBatchReader, out: _core.Duplicates, output: str
+) -> pa.Table:
     """The corpus read again, annotated or filtered batch by batch."""
-    cluster = pa.array(out["cluster_id"].astype(np.int64))
-    duplicate = pa.array(out["is_duplicate"])
-    similarity = pa.array(out["similarity"], mask=np.isnan(out["similarity"]))
+    cluster = pa.array(out.cluster_id.astype(np.int64))
+    duplicate = pa.array(out.is_duplicate)
+    similarity = pa.array(out.similarity, mask=np.isnan(out.similarity))
     reader = rows.to_reader() if isinstance(rows, pa.Table) else rows
     batches = []
     offset = 0

@@ -381,20 +381,20 @@ class DSIR(Persistent):
             bar,
         )
         bar.close()
-        table = pa.Table.from_batches([out["rows"]])
-        table = table.append_column("dsir_row", pa.array(out["row"], pa.uint64()))
-        table = table.append_column("dsir_log_weight", pa.array(out["log_weight"], pa.float64()))
+        table = pa.Table.from_batches([out.rows])
+        table = table.append_column("dsir_row", pa.array(out.row, pa.uint64()))
+        table = table.append_column("dsir_log_weight", pa.array(out.log_weight, pa.float64()))
         if len(self.target_names) > 1:
-            names = np.asarray(self.target_names, dtype=object)[out["target"]]
+            names = np.asarray(self.target_names, dtype=object)[out.target]
             table = table.append_column("dsir_target", pa.array(names.tolist(), pa.string()))
         return Selection(
             table=table,
-            rows=out["row"],
-            log_weights=out["log_weight"],
-            targets=out["target"],
-            documents=out["documents"],
-            eligible=out["eligible"],
-            kl_reduction=dict(zip(self.target_names, out["kl_reduction"], strict=True)),
+            rows=out.row,
+            log_weights=out.log_weight,
+            targets=out.target,
+            documents=out.documents,
+            eligible=out.eligible,
+            kl_reduction=dict(zip(self.target_names, out.kl_reduction, strict=True)),
             target_names=list(self.target_names),
         )
 

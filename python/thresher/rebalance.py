@@ -266,11 +266,11 @@ def _resample(
         probe=int(probe),
     )
     return Resampled(
-        x=out["x"],
-        y=classes[out["labels"]],
-        parent=out["parent"],
-        neighbor=out["neighbor"],
-        gap=out["gap"],
+        x=out.x,
+        y=classes[out.labels],
+        parent=out.parent,
+        neighbor=out.neighbor,
+        gap=out.gap,
     )
 
 

@@ -4,6 +4,7 @@
 //! outputs are plain Rust values; the `thresher-python` crate binds them.
 #![deny(missing_docs)]
 
+pub mod allocation;
 pub mod chunk;
 pub mod cluster;
 pub mod dedup;
@@ -12,6 +13,7 @@ pub mod dsir;
 pub mod error;
 pub mod features;
 pub mod io;
+pub mod linalg;
 pub mod mixing;
 pub mod rebalance;
 pub mod rng;

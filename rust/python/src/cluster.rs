@@ -1,118 +1,23 @@
 //! Bindings of `thresher_core::cluster` and `thresher_core::diversity`: numpy in
-//! (float32 or float16, no copy), one core call without the GIL, numpy out.
+//! (float16, float32 or float64, no copy), one core call without the GIL, numpy or
+//! typed results out.
 
-use half::f16;
 use numpy::{
     PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
 };
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
-use thresher_core::cluster::{
-    self, hierarchical, Elements, Init, KMeansOptions, KMeansResult, Matrix, Metric,
-};
-use thresher_core::diversity::gme::{self, GmeInput, GmeOptions, Selector};
+use thresher_core::cluster::{self, hierarchical, Init, KMeansOptions, KMeansResult, Metric};
+use thresher_core::diversity::gme::{self, GmeInput, GmeOptions};
 use thresher_core::diversity::{k_center, quota, semdedup};
 
+use crate::convert::choice::{
+    AllocationChoice, AllocationName, InitChoice, InitName, MetricChoice, SelectorChoice,
+};
+use crate::convert::matrix::PyMatrix;
+use crate::convert::vector::{slice, slice_opt};
 use crate::detach::run;
-use crate::errors::{invalid, CoreError};
-
-/// A 2-D float32 or float16 numpy array, borrowed read-only.
-pub enum Dense<'py> {
-    /// float32.
-    F32(PyReadonlyArray2<'py, f32>),
-    /// float16.
-    F16(PyReadonlyArray2<'py, f16>),
-}
-
-impl<'a, 'py> FromPyObject<'a, 'py> for Dense<'py> {
-    type Error = PyErr;
-
-    fn extract(ob: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        if let Ok(a) = ob.extract::<PyReadonlyArray2<'py, f32>>() {
-            return Ok(Dense::F32(a));
-        }
-        if let Ok(a) = ob.extract::<PyReadonlyArray2<'py, f16>>() {
-            return Ok(Dense::F16(a));
-        }
-        Err(invalid(
-            "x",
-            "must be a 2-D numpy array of float32 or float16",
-        ))
-    }
-}
-
-/// Row count, column count and row stride (in elements) of a view whose rows are
-/// contiguous; an error for any other layout.
-fn layout(shape: &[usize], strides: &[isize], item: usize) -> PyResult<(usize, usize, usize)> {
-    let (rows, cols) = (shape[0], shape[1]);
-    if rows == 0 {
-        return Ok((0, cols, cols));
-    }
-    let col_ok = cols <= 1 || strides[1] == item as isize;
-    let row_stride = if rows <= 1 {
-        cols
-    } else if strides[0] > 0 && strides[0] as usize % item == 0 {
-        strides[0] as usize / item
-    } else {
-        0
-    };
-    if !col_ok || row_stride < cols {
-        return Err(invalid(
-            "x",
-            "rows must be contiguous in memory (C order, or a column slice of one); \
-             pass numpy.ascontiguousarray(x)",
-        ));
-    }
-    Ok((rows, cols, row_stride))
-}
-
-impl Dense<'_> {
-    /// A core view of the array (no copy).
-    pub fn view(&self) -> PyResult<Matrix<'_>> {
-        fn parts<T: numpy::Element>(
-            a: &PyReadonlyArray2<'_, T>,
-        ) -> PyResult<(*const T, usize, usize, usize, usize)> {
-            let (rows, cols, stride) = layout(a.shape(), a.strides(), std::mem::size_of::<T>())?;
-            let len = if rows == 0 {
-                0
-            } else {
-                (rows - 1) * stride + cols
-            };
-            Ok((a.data() as *const T, len, rows, cols, stride))
-        }
-        match self {
-            Dense::F32(a) => {
-                let (ptr, len, rows, cols, stride) = parts(a)?;
-                // SAFETY: the readonly borrow keeps the buffer alive and unmodified;
-                // `layout` checked that `len` elements from `ptr` are inside it.
-                let data = unsafe { std::slice::from_raw_parts(ptr, len) };
-                Ok(
-                    Matrix::new(Elements::F32(data), rows, cols, stride)
-                        .map_err(CoreError::from)?,
-                )
-            }
-            Dense::F16(a) => {
-                let (ptr, len, rows, cols, stride) = parts(a)?;
-                // SAFETY: as above.
-                let data = unsafe { std::slice::from_raw_parts(ptr, len) };
-                Ok(
-                    Matrix::new(Elements::F16(data), rows, cols, stride)
-                        .map_err(CoreError::from)?,
-                )
-            }
-        }
-    }
-}
-
-fn metric(name: &str) -> PyResult<Metric> {
-    Metric::from_name(name).ok_or_else(|| {
-        invalid(
-            "metric",
-            format!("must be 'euclidean' or 'cosine', got {name:?}"),
-        )
-    })
-}
+use crate::errors::invalid;
 
 fn positive(name: &str, value: i64) -> PyResult<usize> {
     if value <= 0 {
@@ -124,17 +29,17 @@ fn positive(name: &str, value: i64) -> PyResult<usize> {
 #[allow(clippy::too_many_arguments)]
 fn options(
     k: i64,
-    metric_name: &str,
+    metric: MetricChoice,
     max_iter: i64,
     tol: f64,
     seed: u64,
-    init: &str,
+    init: InitChoice,
     init_centroids: Option<PyReadonlyArray2<'_, f32>>,
     n_local_trials: Option<i64>,
     max_points_per_centroid: Option<i64>,
 ) -> PyResult<KMeansOptions> {
     let mut o = KMeansOptions::new(positive("k", k)?);
-    o.metric = metric(metric_name)?;
+    o.metric = metric.0;
     if max_iter < 0 {
         return Err(invalid("max_iter", format!("must be >= 0, got {max_iter}")));
     }
@@ -144,17 +49,11 @@ fn options(
     let trials = n_local_trials
         .map(|t| positive("n_local_trials", t))
         .transpose()?;
-    o.init = match (init, init_centroids) {
+    o.init = match (init.0, init_centroids) {
         (_, Some(c)) => Init::Given(c.as_array().iter().copied().collect()),
-        ("k-means++", None) => Init::PlusPlus(trials),
-        ("k-means||", None) => Init::Parallel(trials),
-        ("random", None) => Init::Random,
-        (other, None) => {
-            return Err(invalid(
-                "init",
-                format!("must be 'k-means++', 'k-means||', 'random' or an array, got {other:?}"),
-            ))
-        }
+        (InitName::PlusPlus, None) => Init::PlusPlus(trials),
+        (InitName::Parallel, None) => Init::Parallel(trials),
+        (InitName::Random, None) => Init::Random,
     };
     o.max_points_per_centroid = max_points_per_centroid
         .map(|m| positive("max_points_per_centroid", m))
@@ -162,39 +61,66 @@ fn options(
     Ok(o)
 }
 
-fn result_dict<'py>(py: Python<'py>, r: KMeansResult) -> PyResult<Bound<'py, PyDict>> {
-    let out = PyDict::new(py);
-    out.set_item(
-        "centroids",
-        PyArray1::from_vec(py, r.centroids).reshape([r.k, r.d])?,
-    )?;
-    out.set_item("labels", PyArray1::from_vec(py, r.assignment.labels))?;
-    out.set_item("distances", PyArray1::from_vec(py, r.assignment.distances))?;
-    out.set_item("inertia", r.assignment.inertia)?;
-    out.set_item("n_iter", r.n_iter)?;
-    out.set_item("inertia_history", r.inertia_history)?;
-    Ok(out)
+/// A fitted k-means: centroids, the assignment of the training rows, and the history.
+#[pyclass(module = "thresher._core", name = "KMeansFit", frozen)]
+pub struct PyKMeansFit {
+    /// `(k, d)` float32 centroids.
+    #[pyo3(get)]
+    centroids: Py<PyArray2<f32>>,
+    /// The nearest centroid of each row.
+    #[pyo3(get)]
+    labels: Py<PyArray1<u32>>,
+    /// Each row's distance to it.
+    #[pyo3(get)]
+    distances: Py<PyArray1<f32>>,
+    /// The sum of the distances.
+    #[pyo3(get)]
+    inertia: f64,
+    /// Iterations run.
+    #[pyo3(get)]
+    n_iter: usize,
+    /// The inertia after each iteration.
+    #[pyo3(get)]
+    inertia_history: Vec<f64>,
 }
 
-/// Fit k-means (Lloyd, or mini-batch with `batch_size`); returns a dict of numpy arrays.
+impl PyKMeansFit {
+    fn new(py: Python<'_>, r: KMeansResult) -> PyResult<Self> {
+        Ok(PyKMeansFit {
+            centroids: PyArray1::from_vec(py, r.centroids)
+                .reshape([r.k, r.d])?
+                .unbind(),
+            labels: PyArray1::from_vec(py, r.assignment.labels).unbind(),
+            distances: PyArray1::from_vec(py, r.assignment.distances).unbind(),
+            inertia: r.assignment.inertia,
+            n_iter: r.n_iter,
+            inertia_history: r.inertia_history,
+        })
+    }
+}
+
+/// Fit k-means (Lloyd, or mini-batch with `batch_size`).
 #[pyfunction]
-#[pyo3(signature = (x, k, metric="euclidean", max_iter=20, tol=1e-4, seed=0, init="k-means++", init_centroids=None, n_local_trials=None, max_points_per_centroid=None, batch_size=None, progress=None))]
+#[pyo3(signature = (x, k, metric=MetricChoice(Metric::Euclidean), max_iter=20, tol=1e-4, seed=0, init=InitChoice(InitName::PlusPlus), init_centroids=None, n_local_trials=None, max_points_per_centroid=None, batch_size=None, progress=None))]
+#[pyo3(
+    text_signature = "(x, k, metric='euclidean', max_iter=20, tol=1e-4, seed=0, init='k-means++', init_centroids=None, n_local_trials=None, max_points_per_centroid=None, batch_size=None, progress=None)"
+)]
 #[allow(clippy::too_many_arguments)]
 pub fn kmeans_fit<'py>(
     py: Python<'py>,
-    x: Dense<'py>,
+    x: PyMatrix<'py>,
     k: i64,
-    metric: &str,
+    metric: MetricChoice,
     max_iter: i64,
     tol: f64,
     seed: u64,
-    init: &str,
+    init: InitChoice,
     init_centroids: Option<PyReadonlyArray2<'py, f32>>,
     n_local_trials: Option<i64>,
     max_points_per_centroid: Option<i64>,
     batch_size: Option<i64>,
     progress: Option<Py<PyAny>>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<PyKMeansFit> {
     let o = options(
         k,
         metric,
@@ -207,12 +133,12 @@ pub fn kmeans_fit<'py>(
         max_points_per_centroid,
     )?;
     let batch = batch_size.map(|b| positive("batch_size", b)).transpose()?;
-    let m = x.view()?;
+    let m = x.view("x")?;
     let r = run(py, progress.as_ref(), |p| match batch {
         Some(b) => cluster::fit_minibatch(&m, &o, b, p),
         None => cluster::fit(&m, &o, p),
     })?;
-    result_dict(py, r)
+    PyKMeansFit::new(py, r)
 }
 
 /// `(labels, distances, inertia)` of the rows of `x` against fitted centroids.
@@ -220,15 +146,16 @@ type Assigned<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f32>>, f64)
 
 /// Assign the rows of `x` to their nearest centroid.
 #[pyfunction]
-#[pyo3(signature = (x, centroids, metric="euclidean"))]
+#[pyo3(signature = (x, centroids, metric=MetricChoice(Metric::Euclidean)))]
+#[pyo3(text_signature = "(x, centroids, metric='euclidean')")]
 pub fn kmeans_assign<'py>(
     py: Python<'py>,
-    x: Dense<'py>,
+    x: PyMatrix<'py>,
     centroids: PyReadonlyArray2<'py, f32>,
-    metric: &str,
+    metric: MetricChoice,
 ) -> PyResult<Assigned<'py>> {
-    let metric = self::metric(metric)?;
-    let m = x.view()?;
+    let metric = metric.0;
+    let m = x.view("x")?;
     let (k, d) = (centroids.shape()[0], centroids.shape()[1]);
     if d != m.cols() {
         return Err(invalid(
@@ -251,23 +178,26 @@ pub fn kmeans_assign<'py>(
     ))
 }
 
-/// Hierarchical k-means: one result dict per level (see `kmeans_fit`).
+/// Hierarchical k-means: one fit per level (see `kmeans_fit`).
 #[pyfunction]
-#[pyo3(signature = (x, levels, metric="euclidean", max_iter=20, tol=1e-4, seed=0, init="k-means++", n_local_trials=None, max_points_per_centroid=None, progress=None))]
+#[pyo3(signature = (x, levels, metric=MetricChoice(Metric::Euclidean), max_iter=20, tol=1e-4, seed=0, init=InitChoice(InitName::PlusPlus), n_local_trials=None, max_points_per_centroid=None, progress=None))]
+#[pyo3(
+    text_signature = "(x, levels, metric='euclidean', max_iter=20, tol=1e-4, seed=0, init='k-means++', n_local_trials=None, max_points_per_centroid=None, progress=None)"
+)]
 #[allow(clippy::too_many_arguments)]
 pub fn hierarchical_kmeans<'py>(
     py: Python<'py>,
-    x: Dense<'py>,
+    x: PyMatrix<'py>,
     levels: Vec<i64>,
-    metric: &str,
+    metric: MetricChoice,
     max_iter: i64,
     tol: f64,
     seed: u64,
-    init: &str,
+    init: InitChoice,
     n_local_trials: Option<i64>,
     max_points_per_centroid: Option<i64>,
     progress: Option<Py<PyAny>>,
-) -> PyResult<Vec<Bound<'py, PyDict>>> {
+) -> PyResult<Vec<PyKMeansFit>> {
     let ks = levels
         .iter()
         .map(|&k| positive("levels", k))
@@ -283,11 +213,14 @@ pub fn hierarchical_kmeans<'py>(
         n_local_trials,
         max_points_per_centroid,
     )?;
-    let m = x.view()?;
+    let m = x.view("x")?;
     let results = run(py, progress.as_ref(), |p| {
         hierarchical::fit_levels(&m, &ks, &o, p)
     })?;
-    results.into_iter().map(|r| result_dict(py, r)).collect()
+    results
+        .into_iter()
+        .map(|r| PyKMeansFit::new(py, r))
+        .collect()
 }
 
 /// Balanced top-down sample of a cluster tree: `parents[0]` labels the points,
@@ -299,8 +232,10 @@ pub fn balanced_tree_sample<'py>(
     budget: usize,
     seed: u64,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-    let owned: Vec<Vec<u32>> = parents.iter().map(|p| p.as_array().to_vec()).collect();
-    let refs: Vec<&[u32]> = owned.iter().map(|v| v.as_slice()).collect();
+    let refs: Vec<&[u32]> = parents
+        .iter()
+        .map(|p| slice(p, "parents"))
+        .collect::<PyResult<_>>()?;
     let rows = run(py, None, |_| {
         hierarchical::balanced_sample(&refs, budget, seed)
     })?;
@@ -312,29 +247,29 @@ pub fn balanced_tree_sample<'py>(
 
 /// Cluster-then-quota selection; rows in ascending order.
 #[pyfunction]
-#[pyo3(signature = (labels, budget, scores=None, allocation="uniform", weights=None, seed=0))]
+#[pyo3(signature = (labels, budget, scores=None, allocation=AllocationChoice(AllocationName::Uniform), weights=None, seed=0))]
+#[pyo3(
+    text_signature = "(labels, budget, scores=None, allocation='uniform', weights=None, seed=0)"
+)]
 pub fn balanced_select<'py>(
     py: Python<'py>,
     labels: PyReadonlyArray1<'py, u32>,
     budget: usize,
     scores: Option<PyReadonlyArray1<'py, f64>>,
-    allocation: &str,
+    allocation: AllocationChoice,
     weights: Option<Vec<f64>>,
     seed: u64,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-    let allocation = match (allocation, weights) {
+    let allocation = match (allocation.0, weights) {
         (_, Some(w)) => quota::Allocation::Weights(w),
-        ("uniform", None) => quota::Allocation::Uniform,
-        ("proportional", None) => quota::Allocation::Proportional,
-        (other, None) => {
-            return Err(invalid(
-                "allocation",
-                format!("must be 'uniform', 'proportional' or weights, got {other:?}"),
-            ))
+        (AllocationName::Uniform, None) => quota::Allocation::Uniform,
+        (AllocationName::Proportional, None) => quota::Allocation::Proportional,
+        (AllocationName::Weights, None) => {
+            return Err(invalid("weights", "allocation='weights' needs the weights"))
         }
     };
-    let labels = labels.as_slice()?;
-    let scores = scores.as_ref().map(|s| s.as_slice()).transpose()?;
+    let labels = slice(&labels, "labels")?;
+    let scores = slice_opt(&scores, "scores")?;
     let rows = run(py, None, |_| {
         quota::balanced(labels, budget, scores, &allocation, seed)
     })?;
@@ -349,19 +284,20 @@ type Centers<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<f64>>);
 
 /// k-center greedy (farthest-point) selection.
 #[pyfunction]
-#[pyo3(signature = (x, k, metric="euclidean", seed=0, initial=None, progress=None))]
+#[pyo3(signature = (x, k, metric=MetricChoice(Metric::Euclidean), seed=0, initial=None, progress=None))]
+#[pyo3(text_signature = "(x, k, metric='euclidean', seed=0, initial=None, progress=None)")]
 pub fn k_center_greedy<'py>(
     py: Python<'py>,
-    x: Dense<'py>,
+    x: PyMatrix<'py>,
     k: i64,
-    metric: &str,
+    metric: MetricChoice,
     seed: u64,
     initial: Option<Vec<usize>>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Centers<'py>> {
     let k = positive("k", k)?;
-    let metric = self::metric(metric)?;
-    let m = x.view()?;
+    let metric = metric.0;
+    let m = x.view("x")?;
     let initial = initial.unwrap_or_default();
     let r = run(py, progress.as_ref(), |p| {
         k_center::k_center(&m, k, metric, seed, &initial, p)
@@ -384,14 +320,14 @@ type Deduped<'py> = (
 #[pyo3(signature = (x, labels, threshold, scores=None))]
 pub fn semantic_dedup<'py>(
     py: Python<'py>,
-    x: Dense<'py>,
+    x: PyMatrix<'py>,
     labels: PyReadonlyArray1<'py, u32>,
     threshold: f32,
     scores: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Deduped<'py>> {
-    let m = x.view()?;
-    let labels = labels.as_slice()?;
-    let scores = scores.as_ref().map(|s| s.as_slice()).transpose()?;
+    let m = x.view("x")?;
+    let labels = slice(&labels, "labels")?;
+    let scores = slice_opt(&scores, "scores")?;
     let r = run(py, None, |_| {
         semdedup::semantic_dedup(&m, labels, threshold, scores)
     })?;
@@ -411,7 +347,10 @@ type Ranked<'py> = (
 
 /// Greedy Maximum Entropy ranking of coded rows.
 #[pyfunction]
-#[pyo3(signature = (items, n_items, columns, n_values, selector="dutopia", binarised=false, n=1, approx=None, seed=0, progress=None))]
+#[pyo3(signature = (items, n_items, columns, n_values, selector=SelectorChoice(gme::Selector::Dutopia), binarised=false, n=1, approx=None, seed=0, progress=None))]
+#[pyo3(
+    text_signature = "(items, n_items, columns, n_values, selector='dutopia', binarised=False, n=1, approx=None, seed=0, progress=None)"
+)]
 #[allow(clippy::too_many_arguments)]
 pub fn gme_rank<'py>(
     py: Python<'py>,
@@ -419,35 +358,25 @@ pub fn gme_rank<'py>(
     n_items: usize,
     columns: Vec<PyReadonlyArray1<'py, u32>>,
     n_values: Vec<usize>,
-    selector: &str,
+    selector: SelectorChoice,
     binarised: bool,
     n: i64,
     approx: Option<i64>,
     seed: u64,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Ranked<'py>> {
-    let selector = match selector {
-        "dutopia" => Selector::Dutopia,
-        "sum" => Selector::Sum,
-        other => {
-            return Err(invalid(
-                "selector",
-                format!("must be 'dutopia' or 'sum', got {other:?}"),
-            ))
-        }
-    };
     let options = GmeOptions {
-        selector,
+        selector: selector.0,
         binarised,
         n: positive("n", n)?,
         approx: approx.map(|a| positive("approx", a)).transpose()?,
         seed,
     };
-    let items = items.as_slice()?;
+    let items = slice(&items, "items")?;
     let cols: Vec<&[u32]> = columns
         .iter()
-        .map(|c| c.as_slice())
-        .collect::<Result<_, _>>()?;
+        .map(|c| slice(c, "columns"))
+        .collect::<PyResult<_>>()?;
     let ncols = cols.len();
     let input = GmeInput {
         items,
@@ -466,6 +395,7 @@ pub fn gme_rank<'py>(
 
 /// Register the functions of this module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyKMeansFit>()?;
     m.add_function(wrap_pyfunction!(kmeans_fit, m)?)?;
     m.add_function(wrap_pyfunction!(kmeans_assign, m)?)?;
     m.add_function(wrap_pyfunction!(hierarchical_kmeans, m)?)?;

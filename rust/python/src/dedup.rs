@@ -2,19 +2,20 @@
 
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyList, PyString};
 
 use thresher_core::dedup::exact::exact_duplicates;
 use thresher_core::dedup::near::exact_similarities;
 use thresher_core::dedup::signatures::{signatures_of_stream, signatures_of_texts};
 use thresher_core::dedup::{
     near_duplicates, near_duplicates_of_texts, optimal_param as core_optimal_param, Annotations,
-    Keep, LshParams, MinHasher, NearOptions, Normalization, Scheme, Shingling, Unit, Verify,
+    Keep, LshParams, MinHasher, NearOptions, Normalization, Scheme, Shingling, Unit,
 };
 
+use crate::convert::choice::{KeepChoice, KeepName, SchemeChoice, UnitChoice, VerifyChoice};
+use crate::convert::corpus::{into_stream, Corpus};
 use crate::detach::run;
 use crate::errors::{invalid, CoreError};
-use crate::input::{into_stream, Corpus};
 
 fn normalization(lowercase: bool, punctuation: bool, digits: bool, nfkc: bool) -> Normalization {
     Normalization {
@@ -34,36 +35,28 @@ pub struct PyMinHasher {
 #[pymethods]
 impl PyMinHasher {
     #[new]
-    #[pyo3(signature = (num_perm=128, ngram=5, scheme="thresher", seed=1, unit="word", lowercase=true, punctuation=true, digits=false, nfkc=false))]
+    #[pyo3(signature = (num_perm=128, ngram=5, scheme=SchemeChoice(Scheme::Thresher), seed=1, unit=UnitChoice(Unit::Word), lowercase=true, punctuation=true, digits=false, nfkc=false))]
+    #[pyo3(
+        text_signature = "(num_perm=128, ngram=5, scheme='thresher', seed=1, unit='word', lowercase=True, punctuation=True, digits=False, nfkc=False)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn new(
         num_perm: usize,
         ngram: usize,
-        scheme: &str,
+        scheme: SchemeChoice,
         seed: u64,
-        unit: &str,
+        unit: UnitChoice,
         lowercase: bool,
         punctuation: bool,
         digits: bool,
         nfkc: bool,
     ) -> PyResult<Self> {
-        let unit = match unit {
-            "word" => Unit::Word,
-            "char" => Unit::Char,
-            other => {
-                return Err(invalid(
-                    "unit",
-                    format!("must be 'word' or 'char', got {other:?}"),
-                ))
-            }
-        };
         let shingling = Shingling {
-            unit,
+            unit: unit.0,
             n: ngram,
             normalization: normalization(lowercase, punctuation, digits, nfkc),
         };
-        let scheme = Scheme::from_name(scheme).map_err(CoreError::from)?;
-        let inner = MinHasher::new(scheme, num_perm, seed, shingling).map_err(CoreError::from)?;
+        let inner = MinHasher::new(scheme.0, num_perm, seed, shingling).map_err(CoreError::from)?;
         Ok(PyMinHasher { inner })
     }
 
@@ -152,29 +145,76 @@ pub fn optimal_param(
     Ok((p.bands, p.rows))
 }
 
-fn annotations_dict<'py>(py: Python<'py>, a: Annotations) -> PyResult<Bound<'py, PyDict>> {
-    let out = PyDict::new(py);
-    out.set_item("cluster_id", PyArray1::from_vec(py, a.cluster_id))?;
-    out.set_item("is_duplicate", PyArray1::from_vec(py, a.is_duplicate))?;
-    out.set_item("similarity", PyArray1::from_vec(py, a.similarity))?;
-    let s = a.summary;
-    let summary = PyDict::new(py);
-    summary.set_item("documents", s.documents)?;
-    summary.set_item("clusters", s.clusters)?;
-    summary.set_item("duplicates", s.duplicates)?;
-    summary.set_item("bytes", s.bytes)?;
-    summary.set_item("bytes_removed", s.bytes_removed)?;
-    summary.set_item("candidate_pairs", s.candidate_pairs)?;
-    summary.set_item("verified_pairs", s.verified_pairs)?;
-    summary.set_item("bands", s.bands)?;
-    summary.set_item("rows", s.rows)?;
-    out.set_item("summary", summary)?;
-    Ok(out)
+/// Counts of a deduplication run (`thresher.dedup.DedupSummary` is built from them).
+#[pyclass(module = "thresher._core", name = "DedupCounts", frozen, get_all)]
+pub struct PyDedupCounts {
+    /// Documents read.
+    documents: u64,
+    /// Clusters of duplicates (a document alone is a cluster of one).
+    clusters: u64,
+    /// Documents marked as duplicates.
+    duplicates: u64,
+    /// Text bytes read.
+    bytes: u64,
+    /// Text bytes of the duplicates.
+    bytes_removed: u64,
+    /// Candidate pairs from LSH.
+    candidate_pairs: u64,
+    /// Candidate pairs that passed verification.
+    verified_pairs: u64,
+    /// LSH bands (0 for exact deduplication).
+    bands: u64,
+    /// Rows per band (0 for exact deduplication).
+    rows: u64,
 }
 
-/// Near-duplicates of a corpus; returns a dict of per-document arrays and a summary.
+/// Per-document annotations of a deduplication run and its counts.
+#[pyclass(module = "thresher._core", name = "Duplicates", frozen)]
+pub struct PyDuplicates {
+    /// The cluster of each document (the row of its kept copy).
+    #[pyo3(get)]
+    cluster_id: Py<PyArray1<u64>>,
+    /// Whether each document is a duplicate of an earlier kept one.
+    #[pyo3(get)]
+    is_duplicate: Py<PyArray1<bool>>,
+    /// The similarity to the kept copy (`NaN` for kept documents).
+    #[pyo3(get)]
+    similarity: Py<PyArray1<f32>>,
+    /// The counts.
+    #[pyo3(get)]
+    summary: Py<PyDedupCounts>,
+}
+
+impl PyDuplicates {
+    fn new(py: Python<'_>, a: Annotations) -> PyResult<Self> {
+        let s = a.summary;
+        let summary = PyDedupCounts {
+            documents: s.documents,
+            clusters: s.clusters,
+            duplicates: s.duplicates,
+            bytes: s.bytes,
+            bytes_removed: s.bytes_removed,
+            candidate_pairs: s.candidate_pairs,
+            verified_pairs: s.verified_pairs,
+            bands: s.bands,
+            rows: s.rows,
+        };
+        Ok(PyDuplicates {
+            cluster_id: PyArray1::from_vec(py, a.cluster_id).unbind(),
+            is_duplicate: PyArray1::from_vec(py, a.is_duplicate).unbind(),
+            similarity: PyArray1::from_vec(py, a.similarity).unbind(),
+            summary: Py::new(py, summary)?,
+        })
+    }
+}
+
+/// Near-duplicates of a corpus: per-document annotations and counts. `verify` has no
+/// default: `thresher.dedup` chooses it (`"exact"`).
 #[pyfunction]
-#[pyo3(signature = (hasher, source, column, threshold, bands, rows, verify="signature", keep="first", score_column=None, scores=None, max_group=thresher_core::dedup::lsh::MAX_GROUP, second_pass=None, progress=None))]
+#[pyo3(signature = (hasher, source, column, threshold, bands, rows, verify, keep=KeepChoice(KeepName::First), score_column=None, scores=None, max_group=thresher_core::dedup::lsh::MAX_GROUP, second_pass=None, progress=None))]
+#[pyo3(
+    text_signature = "(hasher, source, column, threshold, bands, rows, verify, keep='first', score_column=None, scores=None, max_group=..., second_pass=None, progress=None)"
+)]
 #[allow(clippy::too_many_arguments)]
 pub fn near_dedup<'py>(
     py: Python<'py>,
@@ -184,14 +224,14 @@ pub fn near_dedup<'py>(
     threshold: f64,
     bands: usize,
     rows: usize,
-    verify: &str,
-    keep: &str,
+    verify: VerifyChoice,
+    keep: KeepChoice,
     score_column: Option<String>,
     scores: Option<Vec<f64>>,
     max_group: usize,
     second_pass: Option<Corpus>,
     progress: Option<Py<PyAny>>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<PyDuplicates> {
     let options = near_options(
         hasher,
         threshold,
@@ -211,7 +251,7 @@ pub fn near_dedup<'py>(
     let annotations = run(py, progress.as_ref(), |p| {
         near_duplicates(stream, second, column, &options, p)
     })?;
-    annotations_dict(py, annotations)
+    PyDuplicates::new(py, annotations)
 }
 
 /// The strings of a Python list, borrowed (no copy for ASCII; Python caches the UTF-8
@@ -261,7 +301,10 @@ fn string_items<'py>(texts: &Bound<'py, PyList>) -> PyResult<Vec<Bound<'py, PySt
 
 /// Near-duplicates among a Python list of str, read in place (no Arrow conversion).
 #[pyfunction]
-#[pyo3(signature = (hasher, texts, threshold, bands, rows, verify="signature", keep="first", scores=None, max_group=thresher_core::dedup::lsh::MAX_GROUP))]
+#[pyo3(signature = (hasher, texts, threshold, bands, rows, verify, keep=KeepChoice(KeepName::First), scores=None, max_group=thresher_core::dedup::lsh::MAX_GROUP))]
+#[pyo3(
+    text_signature = "(hasher, texts, threshold, bands, rows, verify, keep='first', scores=None, max_group=...)"
+)]
 #[allow(clippy::too_many_arguments)]
 pub fn near_dedup_texts<'py>(
     py: Python<'py>,
@@ -270,18 +313,18 @@ pub fn near_dedup_texts<'py>(
     threshold: f64,
     bands: usize,
     rows: usize,
-    verify: &str,
-    keep: &str,
+    verify: VerifyChoice,
+    keep: KeepChoice,
     scores: Option<Vec<f64>>,
     max_group: usize,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<PyDuplicates> {
     let options = near_options(
         hasher, threshold, bands, rows, verify, keep, None, scores, max_group,
     )?;
     let items = string_items(texts)?;
     let strs = borrowed_texts(&items)?;
     let annotations = run(py, None, |_| near_duplicates_of_texts(&strs, &options))?;
-    annotations_dict(py, annotations)
+    PyDuplicates::new(py, annotations)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -290,37 +333,21 @@ fn near_options(
     threshold: f64,
     bands: usize,
     rows: usize,
-    verify: &str,
-    keep: &str,
+    verify: VerifyChoice,
+    keep: KeepChoice,
     score_column: Option<String>,
     scores: Option<Vec<f64>>,
     max_group: usize,
 ) -> PyResult<NearOptions> {
-    let verify = match verify {
-        "signature" => Verify::Signature,
-        "exact" => Verify::Exact,
-        other => {
-            return Err(invalid(
-                "verify",
-                format!("must be 'signature' or 'exact', got {other:?}"),
-            ))
-        }
-    };
-    let keep = match (keep, score_column, scores) {
-        ("first", _, _) => Keep::First,
-        ("longest", _, _) => Keep::Longest,
-        ("score", Some(name), None) => Keep::ScoreColumn(name),
-        ("score", None, Some(values)) => Keep::Scores(values),
-        ("score", _, _) => {
+    let keep = match (keep.0, score_column, scores) {
+        (KeepName::First, _, _) => Keep::First,
+        (KeepName::Longest, _, _) => Keep::Longest,
+        (KeepName::Score, Some(name), None) => Keep::ScoreColumn(name),
+        (KeepName::Score, None, Some(values)) => Keep::Scores(values),
+        (KeepName::Score, _, _) => {
             return Err(invalid(
                 "score",
                 "keep='score' needs exactly one of a score column or score values",
-            ))
-        }
-        (other, _, _) => {
-            return Err(invalid(
-                "keep",
-                format!("must be 'first', 'longest' or 'score', got {other:?}"),
             ))
         }
     };
@@ -328,13 +355,13 @@ fn near_options(
         hasher: hasher.inner.clone(),
         threshold,
         lsh: LshParams { bands, rows },
-        verify,
+        verify: verify.0,
         keep,
         max_group: max_group.max(2),
     })
 }
 
-/// Exact duplicates of a corpus (after normalisation); same result shape as `near_dedup`.
+/// Exact duplicates of a corpus (after normalisation); the result of `near_dedup`.
 #[pyfunction]
 #[pyo3(signature = (source, column, lowercase=true, punctuation=true, digits=false, nfkc=false, progress=None))]
 #[allow(clippy::too_many_arguments)]
@@ -347,17 +374,19 @@ pub fn exact_dedup<'py>(
     digits: bool,
     nfkc: bool,
     progress: Option<Py<PyAny>>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<PyDuplicates> {
     let norm = normalization(lowercase, punctuation, digits, nfkc);
     let stream = into_stream(py, source)?;
     let annotations = run(py, progress.as_ref(), |p| {
         exact_duplicates(stream, column, &norm, p)
     })?;
-    annotations_dict(py, annotations)
+    PyDuplicates::new(py, annotations)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyMinHasher>()?;
+    m.add_class::<PyDedupCounts>()?;
+    m.add_class::<PyDuplicates>()?;
     m.add_function(wrap_pyfunction!(optimal_param, m)?)?;
     m.add_function(wrap_pyfunction!(near_dedup, m)?)?;
     m.add_function(wrap_pyfunction!(near_dedup_texts, m)?)?;

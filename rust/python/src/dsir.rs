@@ -2,7 +2,6 @@
 
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use pyo3_arrow::PyRecordBatch;
 use std::path::PathBuf;
 
@@ -10,43 +9,33 @@ use thresher_core::chunk::chunk_stream;
 use thresher_core::dsir::{
     self, fit, kl, DsirModel, Method, Normalization, SelectOptions, Smoothing, WeightOptions,
 };
-use thresher_core::features::{FeatureConfig, HashScheme};
+use thresher_core::features::FeatureConfig;
 use thresher_core::spill;
 use thresher_core::stream::BatchStream;
 
+use crate::convert::choice::{HashChoice, SelectChoice, WeightNormChoice};
+use crate::convert::corpus::{into_stream, Corpus, SpilledCorpus};
+use crate::convert::vector::slice;
 use crate::detach::run;
 use crate::errors::{invalid, CoreError, CoreResult};
-use crate::input::{into_stream, Corpus, SpilledCorpus};
 
-fn feature_config(ngrams: usize, num_buckets: u32, hash: &str) -> PyResult<FeatureConfig> {
-    let hash = HashScheme::from_name(hash)
-        .ok_or_else(|| invalid("hash", format!("must be 'xxh3' or 'sha256', got {hash:?}")))?;
+fn feature_config(ngrams: usize, num_buckets: u32, hash: HashChoice) -> PyResult<FeatureConfig> {
     let config = FeatureConfig {
         ngrams,
         buckets: num_buckets,
-        hash,
+        hash: hash.0,
     };
     config.validate().map_err(crate::errors::CoreError::from)?;
     Ok(config)
 }
 
 fn weight_options(
-    normalize: &str,
+    normalize: WeightNormChoice,
     clip: Option<(f64, f64)>,
     min_length: usize,
 ) -> PyResult<WeightOptions> {
-    let normalization = match normalize {
-        "none" => Normalization::None,
-        "per_token" => Normalization::PerToken,
-        other => {
-            return Err(invalid(
-                "normalize",
-                format!("must be 'none' or 'per_token', got {other:?}"),
-            ));
-        }
-    };
     let options = WeightOptions {
-        normalization,
+        normalization: normalize.0,
         clip,
         min_length,
     };
@@ -86,7 +75,7 @@ pub fn count_features<'py>(
     column: &str,
     ngrams: usize,
     num_buckets: u32,
-    hash: &str,
+    hash: HashChoice,
     limit: Option<u64>,
     spill_to: Option<PathBuf>,
     progress: Option<Py<PyAny>>,
@@ -129,7 +118,7 @@ impl PyDsirModel {
     fn new(
         ngrams: usize,
         num_buckets: u32,
-        hash: &str,
+        hash: HashChoice,
         target_counts: PyReadonlyArray2<'_, u64>,
         raw_counts: PyReadonlyArray1<'_, u64>,
         target_smoothing: f64,
@@ -171,14 +160,17 @@ type WeightsAndTokens<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<u32
 
 /// Log weights of every document of a stream: `(log_weights[n, targets], tokens[n])`.
 #[pyfunction]
-#[pyo3(signature = (model, source, column, normalize="none", clip=None, min_length=0, chunk_words=None, progress=None))]
+#[pyo3(signature = (model, source, column, normalize=WeightNormChoice(Normalization::None), clip=None, min_length=0, chunk_words=None, progress=None))]
+#[pyo3(
+    text_signature = "(model, source, column, normalize='none', clip=None, min_length=0, chunk_words=None, progress=None)"
+)]
 #[allow(clippy::too_many_arguments)]
 pub fn dsir_log_weights<'py>(
     py: Python<'py>,
     model: &PyDsirModel,
     source: Corpus,
     column: &str,
-    normalize: &str,
+    normalize: WeightNormChoice,
     clip: Option<(f64, f64)>,
     min_length: usize,
     chunk_words: Option<usize>,
@@ -195,31 +187,21 @@ pub fn dsir_log_weights<'py>(
     Ok((weights, PyArray1::from_vec(py, scores.tokens)))
 }
 
-fn select_method(name: &str) -> PyResult<Method> {
-    match name {
-        "gumbel" => Ok(Method::Gumbel),
-        "top_k" => Ok(Method::TopK),
-        other => Err(invalid(
-            "method",
-            format!("must be 'gumbel' or 'top_k', got {other:?}"),
-        )),
-    }
-}
-
 /// Selection keys of documents at global positions `rows` for target `target`
 /// (see `thresher_core::dsir::select::key`): partitions keyed apart merge exactly.
 #[pyfunction]
-#[pyo3(signature = (log_weights, rows, target, seed, method="gumbel", temperature=1.0))]
+#[pyo3(signature = (log_weights, rows, target, seed, method=SelectChoice(Method::Gumbel), temperature=1.0))]
+#[pyo3(text_signature = "(log_weights, rows, target, seed, method='gumbel', temperature=1.0)")]
 pub fn dsir_keys<'py>(
     py: Python<'py>,
     log_weights: PyReadonlyArray1<'py, f64>,
     rows: PyReadonlyArray1<'py, u64>,
     target: usize,
     seed: u64,
-    method: &str,
+    method: SelectChoice,
     temperature: f64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let method = select_method(method)?;
+    let method = method.0;
     let (weights, rows) = (log_weights.as_array(), rows.as_array());
     if weights.len() != rows.len() {
         return Err(invalid(
@@ -227,16 +209,54 @@ pub fn dsir_keys<'py>(
             format!("{} rows for {} log weights", rows.len(), weights.len()),
         ));
     }
-    let keys = weights
-        .iter()
-        .zip(rows.iter())
-        .map(|(&w, &row)| dsir::select::key(method, temperature, seed, target, row, w));
-    Ok(PyArray1::from_iter(py, keys))
+    let keys = run(py, None, |_| {
+        Ok(weights
+            .iter()
+            .zip(rows.iter())
+            .map(|(&w, &row)| dsir::select::key(method, temperature, seed, target, row, w))
+            .collect::<Vec<f64>>())
+    })?;
+    Ok(PyArray1::from_vec(py, keys))
 }
 
-/// Select documents in one streaming pass; returns a dict (see `thresher.dsir`).
+/// The documents a DSIR selection chose, with their keys and the run's counts.
+#[pyclass(module = "thresher._core", name = "DsirSelection", frozen)]
+pub struct PyDsirSelection {
+    /// The global row of each chosen document.
+    #[pyo3(get)]
+    row: Py<PyArray1<u64>>,
+    /// The target it was chosen for.
+    #[pyo3(get)]
+    target: Py<PyArray1<u32>>,
+    /// Its log importance weight for that target.
+    #[pyo3(get)]
+    log_weight: Py<PyArray1<f64>>,
+    /// Its selection key.
+    #[pyo3(get)]
+    key: Py<PyArray1<f64>>,
+    /// Documents read.
+    #[pyo3(get)]
+    documents: u64,
+    /// Documents long enough to be chosen.
+    #[pyo3(get)]
+    eligible: u64,
+    /// `KL(target || raw) - KL(target || selected)` of each target.
+    #[pyo3(get)]
+    kl_reduction: Vec<f64>,
+    /// `(targets, buckets)` feature counts of the chosen documents.
+    #[pyo3(get)]
+    selected_counts: Py<PyArray2<u64>>,
+    /// The chosen rows, a pyarrow RecordBatch.
+    #[pyo3(get)]
+    rows: Py<PyAny>,
+}
+
+/// Select documents in one streaming pass (see `thresher.dsir`).
 #[pyfunction]
-#[pyo3(signature = (model, source, column, k, seed, method="gumbel", temperature=1.0, normalize="none", clip=None, min_length=0, keep_all_columns=true, chunk_words=None, progress=None))]
+#[pyo3(signature = (model, source, column, k, seed, method=SelectChoice(Method::Gumbel), temperature=1.0, normalize=WeightNormChoice(Normalization::None), clip=None, min_length=0, keep_all_columns=true, chunk_words=None, progress=None))]
+#[pyo3(
+    text_signature = "(model, source, column, k, seed, method='gumbel', temperature=1.0, normalize='none', clip=None, min_length=0, keep_all_columns=True, chunk_words=None, progress=None)"
+)]
 #[allow(clippy::too_many_arguments)]
 pub fn dsir_select<'py>(
     py: Python<'py>,
@@ -245,16 +265,16 @@ pub fn dsir_select<'py>(
     column: &str,
     k: Vec<i64>,
     seed: u64,
-    method: &str,
+    method: SelectChoice,
     temperature: f64,
-    normalize: &str,
+    normalize: WeightNormChoice,
     clip: Option<(f64, f64)>,
     min_length: usize,
     keep_all_columns: bool,
     chunk_words: Option<usize>,
     progress: Option<Py<PyAny>>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let method = select_method(method)?;
+) -> PyResult<PyDsirSelection> {
+    let method = method.0;
     if let Some(bad) = k.iter().find(|&&v| v <= 0) {
         return Err(invalid("k", format!("must be at least 1, got {bad}")));
     }
@@ -268,41 +288,26 @@ pub fn dsir_select<'py>(
     };
     let stream = chunked(into_stream(py, source)?, column, chunk_words)?;
     let model = &model.inner;
-    let (selection, selected_counts) = run(py, progress.as_ref(), |p| {
+    let (selection, selected_counts, kl_reduction) = run(py, progress.as_ref(), |p| {
         let selection = dsir::select::select(model, stream, column, &options, p)?;
         let counts = kl::selected_counts(model, &selection, column)?;
-        Ok((selection, counts))
+        let reduction = kl::kl_reductions(model, &counts);
+        Ok((selection, counts, reduction))
     })?;
-    let kl_reduction: Vec<f64> = (0..model.num_targets())
-        .map(|t| {
-            kl::kl_reduction(
-                &model.target_counts[t],
-                &model.raw_counts,
-                &selected_counts[t],
-            )
-        })
-        .collect();
-    let out = PyDict::new(py);
     let s = &selection.selected;
-    out.set_item("row", PyArray1::from_iter(py, s.iter().map(|x| x.row)))?;
-    out.set_item(
-        "target",
-        PyArray1::from_iter(py, s.iter().map(|x| x.target)),
-    )?;
-    out.set_item(
-        "log_weight",
-        PyArray1::from_iter(py, s.iter().map(|x| x.log_weight)),
-    )?;
-    out.set_item("key", PyArray1::from_iter(py, s.iter().map(|x| x.key)))?;
-    out.set_item("documents", selection.documents)?;
-    out.set_item("eligible", selection.eligible)?;
-    out.set_item("kl_reduction", kl_reduction)?;
-    out.set_item(
-        "selected_counts",
-        PyArray2::from_vec2(py, &selected_counts)?,
-    )?;
-    out.set_item("rows", PyRecordBatch::new(selection.rows).into_pyarrow(py)?)?;
-    Ok(out)
+    Ok(PyDsirSelection {
+        row: PyArray1::from_iter(py, s.iter().map(|x| x.row)).unbind(),
+        target: PyArray1::from_iter(py, s.iter().map(|x| x.target)).unbind(),
+        log_weight: PyArray1::from_iter(py, s.iter().map(|x| x.log_weight)).unbind(),
+        key: PyArray1::from_iter(py, s.iter().map(|x| x.key)).unbind(),
+        documents: selection.documents,
+        eligible: selection.eligible,
+        kl_reduction,
+        selected_counts: PyArray2::from_vec2(py, &selected_counts)?.unbind(),
+        rows: PyRecordBatch::new(selection.rows)
+            .into_pyarrow(py)?
+            .unbind(),
+    })
 }
 
 /// Every n-gram of `text` with its bucket: `[(ngram, bucket), ...]` (for explanations).
@@ -311,7 +316,7 @@ pub fn feature_buckets(
     text: &str,
     ngrams: usize,
     num_buckets: u32,
-    hash: &str,
+    hash: HashChoice,
 ) -> PyResult<Vec<(String, u32)>> {
     Ok(feature_config(ngrams, num_buckets, hash)?.ngrams_with_buckets(text))
 }
@@ -319,16 +324,21 @@ pub fn feature_buckets(
 /// `KL(target || raw) - KL(target || selected)` on hashed feature counts.
 #[pyfunction]
 pub fn kl_reduction(
+    py: Python<'_>,
     target: PyReadonlyArray1<'_, u64>,
     raw: PyReadonlyArray1<'_, u64>,
     selected: PyReadonlyArray1<'_, u64>,
 ) -> PyResult<f64> {
-    let (t, r, s) = (target.as_slice()?, raw.as_slice()?, selected.as_slice()?);
+    let (t, r, s) = (
+        slice(&target, "target")?,
+        slice(&raw, "raw")?,
+        slice(&selected, "selected")?,
+    );
     if t.len() != r.len() || t.len() != s.len() {
         return Err(invalid(
             "counts",
             "target, raw and selected counts must have the same length",
         ));
     }
-    Ok(kl::kl_reduction(t, r, s))
+    run(py, None, |_| Ok(kl::kl_reduction(t, r, s)))
 }

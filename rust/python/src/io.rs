@@ -95,8 +95,7 @@ impl PyJsonlWriter {
         let writer = slot
             .as_mut()
             .ok_or_else(|| crate::errors::invalid("writer", "already finished"))?;
-        py.detach(|| writer.write(&batch))
-            .map_err(|e| CoreError(e).into())
+        crate::detach::run(py, None, |_| writer.write(&batch))
     }
 
     /// Flush, and rename the temporary file onto the final path.
@@ -107,8 +106,7 @@ impl PyJsonlWriter {
             .unwrap_or_else(|e| e.into_inner())
             .take()
             .ok_or_else(|| crate::errors::invalid("writer", "already finished"))?;
-        py.detach(|| writer.finish())
-            .map_err(|e| CoreError(e).into())
+        crate::detach::run(py, None, |_| writer.finish())
     }
 }
 

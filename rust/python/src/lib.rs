@@ -12,11 +12,11 @@ use pyo3::prelude::*;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cluster;
+mod convert;
 mod dedup;
 mod detach;
 mod dsir;
 mod errors;
-mod input;
 mod io;
 mod mixing;
 mod rebalance;
@@ -50,7 +50,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dsir::kl_reduction, m)?)?;
     m.add_function(wrap_pyfunction!(dsir::feature_buckets, m)?)?;
     m.add_class::<dsir::PyDsirModel>()?;
-    m.add_class::<input::SpilledCorpus>()?;
+    m.add_class::<dsir::PyDsirSelection>()?;
+    m.add_class::<convert::corpus::SpilledCorpus>()?;
     io::register(m)?;
     sample::register(m)?;
     dedup::register(m)?;

@@ -5,8 +5,9 @@ use pyo3::prelude::*;
 
 use thresher_core::mixing::{self, DomainParams, Normalize};
 
+use crate::convert::choice::NormalizeChoice;
+use crate::convert::vector::slice;
 use crate::detach::run;
-use crate::errors::invalid;
 
 /// `(weights, threshold, steepness, rate)` of one domain.
 type Params = (Vec<f64>, f64, f64, f64);
@@ -26,18 +27,6 @@ fn domain_params(params: Vec<Params>) -> Vec<DomainParams> {
         .collect()
 }
 
-fn normalize(name: &str) -> PyResult<Normalize> {
-    match name {
-        "domain" => Ok(Normalize::Domain),
-        "corpus" => Ok(Normalize::Corpus),
-        "none" => Ok(Normalize::Raw),
-        other => Err(invalid(
-            "normalize",
-            format!("must be 'domain', 'corpus' or 'none', got {other:?}"),
-        )),
-    }
-}
-
 /// The score columns, domain codes, parameters and normalisation, as core takes them.
 type Inputs<'a> = (Vec<&'a [f64]>, &'a [u32], Vec<DomainParams>, Normalize);
 
@@ -45,24 +34,14 @@ fn inputs<'a>(
     scores: &'a [PyReadonlyArray1<'_, f64>],
     domains: &'a PyReadonlyArray1<'_, u32>,
     params: Vec<Params>,
-    normalize_by: &str,
+    normalize_by: NormalizeChoice,
 ) -> PyResult<Inputs<'a>> {
     let columns = scores
         .iter()
-        .map(|s| {
-            s.as_slice()
-                .map_err(|_| invalid("scores", "must be C-contiguous 1-D arrays"))
-        })
+        .map(|s| slice(s, "scores"))
         .collect::<PyResult<Vec<_>>>()?;
-    let codes = domains
-        .as_slice()
-        .map_err(|_| invalid("domains", "must be a C-contiguous 1-D array"))?;
-    Ok((
-        columns,
-        codes,
-        domain_params(params),
-        normalize(normalize_by)?,
-    ))
+    let codes = slice(domains, "domains")?;
+    Ok((columns, codes, domain_params(params), normalize_by.0))
 }
 
 /// Merged quality and quality rank (0 = best of its domain) of every document.
@@ -72,7 +51,7 @@ pub fn quadmix_quality<'py>(
     scores: Vec<PyReadonlyArray1<'py, f64>>,
     domains: PyReadonlyArray1<'py, u32>,
     params: Vec<Params>,
-    normalize_by: &str,
+    normalize_by: NormalizeChoice,
 ) -> PyResult<ArrayPair<'py>> {
     let (columns, codes, params, how) = inputs(&scores, &domains, params, normalize_by)?;
     let (merged, ranks) = run(py, None, |_| {
@@ -91,7 +70,7 @@ pub fn quadmix_expected<'py>(
     scores: Vec<PyReadonlyArray1<'py, f64>>,
     domains: PyReadonlyArray1<'py, u32>,
     params: Vec<Params>,
-    normalize_by: &str,
+    normalize_by: NormalizeChoice,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let (columns, codes, params, how) = inputs(&scores, &domains, params, normalize_by)?;
     let expected = run(py, None, |_| {
@@ -107,9 +86,7 @@ pub fn draw_copies<'py>(
     expected: PyReadonlyArray1<'py, f64>,
     seed: u64,
 ) -> PyResult<Bound<'py, PyArray1<u32>>> {
-    let values = expected
-        .as_slice()
-        .map_err(|_| invalid("expected", "must be a C-contiguous 1-D array"))?;
+    let values = slice(&expected, "expected")?;
     let copies = run(py, None, |_| mixing::draw_copies(values, seed))?;
     Ok(PyArray1::from_vec(py, copies))
 }

@@ -1,43 +1,15 @@
 //! Bindings of `thresher_core::sample`: numpy in, one core call, numpy out.
 
-use numpy::{Element, PyArray1, PyReadonlyArray1};
+use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3_arrow::{PyChunkedArray, PyRecordBatch};
 
 use thresher_core::sample::{self, AliasTable, Keyed, ReservoirOptions};
 
+use crate::convert::corpus::{into_stream, Corpus};
+use crate::convert::vector::{with_labels, with_weights, Labels, Weights};
 use crate::detach::run;
 use crate::errors::invalid;
-use crate::input::{into_stream, Corpus};
-
-/// A 1-D float32 or float64 numpy array, read in place.
-#[derive(FromPyObject)]
-pub enum Weights<'py> {
-    F64(PyReadonlyArray1<'py, f64>),
-    F32(PyReadonlyArray1<'py, f32>),
-}
-
-fn contiguous<'a, T: Element>(array: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a [T]> {
-    array
-        .as_slice()
-        .map_err(|_| invalid("weights", "must be a C-contiguous 1-D array"))
-}
-
-/// Run `$body` with `$w` bound to the weights as a slice of f64 or f32 (no copy).
-macro_rules! with_weights {
-    ($weights:expr, |$w:ident| $body:expr) => {
-        match &$weights {
-            Weights::F64(array) => {
-                let $w = contiguous(array)?;
-                $body
-            }
-            Weights::F32(array) => {
-                let $w = contiguous(array)?;
-                $body
-            }
-        }
-    };
-}
 
 /// Core `u64` indices as a numpy int64 array (the Vec is reused in place).
 fn indices(py: Python<'_>, values: Vec<u64>) -> Bound<'_, PyArray1<i64>> {
@@ -117,11 +89,14 @@ pub fn merge_keyed<'py>(
             format!("{} keys for {} indices", keys.len(), indices.len()),
         ));
     }
-    let items = indices.iter().zip(keys.iter()).map(|(&index, &key)| Keyed {
-        key,
-        index: index as u64,
-    });
-    Ok(keyed_arrays(py, sample::merge_items(items, k)))
+    let merged = run(py, None, |_| {
+        let items = indices.iter().zip(keys.iter()).map(|(&index, &key)| Keyed {
+            key,
+            index: index as u64,
+        });
+        Ok(sample::merge_items(items, k))
+    })?;
+    Ok(keyed_arrays(py, merged))
 }
 
 /// `count` draws with replacement, proportional to weight (alias method), in order.
@@ -136,60 +111,6 @@ pub fn sample_with_replacement<'py>(
         Ok(AliasTable::new(w)?.sample(count, seed))
     })?);
     Ok(indices(py, draws))
-}
-
-/// Integer group labels (one per row) from numpy, read in place.
-#[derive(FromPyObject)]
-pub enum Labels<'py> {
-    I64(PyReadonlyArray1<'py, i64>),
-    I32(PyReadonlyArray1<'py, i32>),
-    I16(PyReadonlyArray1<'py, i16>),
-    I8(PyReadonlyArray1<'py, i8>),
-    U32(PyReadonlyArray1<'py, u32>),
-    U16(PyReadonlyArray1<'py, u16>),
-    U8(PyReadonlyArray1<'py, u8>),
-}
-
-fn labels_slice<'a, T: Element>(array: &'a PyReadonlyArray1<'_, T>) -> PyResult<&'a [T]> {
-    array
-        .as_slice()
-        .map_err(|_| invalid("groups", "must be a C-contiguous 1-D array"))
-}
-
-/// Run `$body` with `$c` bound to the labels as a slice of their integer type.
-macro_rules! with_labels {
-    ($labels:expr, |$c:ident| $body:expr) => {
-        match &$labels {
-            Labels::I64(a) => {
-                let $c = labels_slice(a)?;
-                $body
-            }
-            Labels::I32(a) => {
-                let $c = labels_slice(a)?;
-                $body
-            }
-            Labels::I16(a) => {
-                let $c = labels_slice(a)?;
-                $body
-            }
-            Labels::I8(a) => {
-                let $c = labels_slice(a)?;
-                $body
-            }
-            Labels::U32(a) => {
-                let $c = labels_slice(a)?;
-                $body
-            }
-            Labels::U16(a) => {
-                let $c = labels_slice(a)?;
-                $body
-            }
-            Labels::U8(a) => {
-                let $c = labels_slice(a)?;
-                $body
-            }
-        }
-    };
 }
 
 /// Rows per group (label minus `low`), counting only positive weights if given.
@@ -238,7 +159,8 @@ pub fn sample_stratified<'py>(
 /// Integers summing to `total`, proportional to `scores`, capped by `caps`.
 #[pyfunction]
 pub fn allocate(total: u64, scores: Vec<f64>, caps: Vec<u64>) -> PyResult<Vec<u64>> {
-    Ok(sample::allocate(total, &scores, &caps).map_err(crate::errors::CoreError::from)?)
+    Ok(thresher_core::allocation::allocate(total, &scores, &caps)
+        .map_err(crate::errors::CoreError::from)?)
 }
 
 /// Temperature mixture: `p_i` proportional to `sizes_i^(1/temperature)`.

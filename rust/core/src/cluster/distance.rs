@@ -9,7 +9,9 @@
 
 use rayon::prelude::*;
 
-use super::matrix::{dot, squared_distance, Matrix};
+use crate::linalg::distance::{block_rows, dot_tile, row_norms};
+use crate::linalg::distance::{dot, squared_distance};
+use crate::linalg::Matrix;
 
 /// How distances between points and centroids are measured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,58 +33,6 @@ impl Metric {
     }
 }
 
-/// Rows per block so that a `rows x k` float32 tile stays near 2 MB (a multiple of 16,
-/// between 64 and 1024: 1024-row blocks of 384-d rows ran ~10% faster than 4096-row
-/// ones at k = 100 here, the block then staying in cache). Depends only on `k`.
-pub fn block_rows(k: usize) -> usize {
-    let rows = (1usize << 19) / k.max(1);
-    (rows / 16 * 16).clamp(64, 1024)
-}
-
-/// `dst[r * k + j] = x_r . c_j` for the `rows` rows of `x` (row stride `x_stride`) and
-/// the `k` contiguous rows of `c`, both of length `d`. Single-threaded.
-pub fn dot_tile(
-    x: &[f32],
-    x_stride: usize,
-    rows: usize,
-    d: usize,
-    c: &[f32],
-    k: usize,
-    dst: &mut [f32],
-) {
-    assert!(rows == 0 || x.len() >= (rows - 1) * x_stride + d);
-    assert!(c.len() >= k * d && dst.len() >= rows * k);
-    if rows == 0 || k == 0 {
-        return;
-    }
-    // SAFETY: the asserts above keep every index the kernel touches in bounds:
-    // dst (rows x k, row stride k), lhs (rows x d, row stride x_stride) and rhs
-    // (d x k, element (p, j) at c[j * d + p]).
-    unsafe {
-        gemm::gemm(
-            rows,
-            k,
-            d,
-            dst.as_mut_ptr(),
-            1,
-            k as isize,
-            false,
-            x.as_ptr(),
-            1,
-            x_stride as isize,
-            c.as_ptr(),
-            d as isize,
-            1,
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
-
 /// Points assigned to their nearest centroid.
 #[derive(Clone, Debug, Default)]
 pub struct Assignment {
@@ -92,11 +42,6 @@ pub struct Assignment {
     pub distances: Vec<f32>,
     /// Sum of the distances (summed in f64 per block, blocks in order).
     pub inertia: f64,
-}
-
-/// Squared norms of `k` contiguous rows of length `d`.
-pub fn row_norms(c: &[f32], d: usize) -> Vec<f32> {
-    c.chunks_exact(d).map(|r| dot(r, r)).collect()
 }
 
 /// Assign every row of `x` to its nearest of the `k` centroids `c` (row-major, `k x d`;
@@ -247,12 +192,5 @@ mod tests {
             assert_eq!(a.labels[i], *l, "row {i}");
             assert!((a.distances[i] - v).abs() <= 1e-4 * v.max(1.0));
         }
-    }
-
-    #[test]
-    fn block_rows_depends_only_on_k() {
-        assert_eq!(block_rows(1), 1024);
-        assert_eq!(block_rows(1000), 512);
-        assert_eq!(block_rows(100_000), 64);
     }
 }

@@ -5,8 +5,9 @@
 //! have, and the rest is shared among the others), and random points at the bottom.
 
 use super::kmeans::{fit, KMeansOptions, KMeansResult};
-use super::matrix::Matrix;
-use crate::diversity::quota::{allocate, members, pick_random};
+use crate::allocation::{allocate_budget, pick_random, take_quotas};
+use crate::linalg::groups::members;
+use crate::linalg::Matrix;
 use crate::stream::Progress;
 use crate::{Error, Result};
 
@@ -79,13 +80,13 @@ pub fn balanced_sample(parents: &[&[u32]], budget: usize, seed: u64) -> Result<V
     // Quotas top-down: the top level shares the budget uniformly, every cluster shares
     // its quota uniformly among its children.
     let top = sizes.len() - 1;
-    let mut quota = allocate(&sizes[top], budget as u64, &vec![1.0; sizes[top].len()])?;
+    let mut quota = allocate_budget(&sizes[top], budget as u64, &vec![1.0; sizes[top].len()])?;
     for l in (0..top).rev() {
         let children = parents[l + 1];
         let mut next = vec![0u64; children.len()];
         for (p, group) in members(children, quota.len()).iter().enumerate() {
             let caps: Vec<u64> = group.iter().map(|&c| sizes[l][c]).collect();
-            let share = allocate(&caps, quota[p], &vec![1.0; caps.len()])?;
+            let share = allocate_budget(&caps, quota[p], &vec![1.0; caps.len()])?;
             for (&c, q) in group.iter().zip(share) {
                 next[c] = q;
             }
@@ -93,13 +94,10 @@ pub fn balanced_sample(parents: &[&[u32]], budget: usize, seed: u64) -> Result<V
         quota = next;
     }
     // Random points inside each bottom cluster.
-    let mut chosen: Vec<usize> = members(parents[0], quota.len())
-        .iter()
-        .zip(&quota)
-        .flat_map(|(m, &q)| pick_random(m, q as usize, seed, STREAM_LEAF))
-        .collect();
-    chosen.sort_unstable();
-    Ok(chosen)
+    let leaves = members(parents[0], quota.len());
+    Ok(take_quotas(&leaves, &quota, |m, q| {
+        pick_random(m, q, seed, STREAM_LEAF)
+    }))
 }
 
 #[cfg(test)]

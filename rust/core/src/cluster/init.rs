@@ -9,7 +9,8 @@
 use rayon::prelude::*;
 
 use super::distance::{for_each_distance_block, Metric};
-use super::matrix::Matrix;
+use crate::linalg::distance::dot;
+use crate::linalg::Matrix;
 use crate::rng;
 
 const STREAM_RANDOM: u64 = 0x1417_0001;
@@ -35,7 +36,7 @@ pub fn random_subset(n: usize, m: usize, seed: u64, stream: u64) -> Vec<usize> {
 /// Scale each row of a contiguous `_ x d` buffer to unit norm (zero rows stay zero).
 pub fn normalize_rows(c: &mut [f32], d: usize) {
     for row in c.chunks_exact_mut(d) {
-        let norm = super::matrix::dot(row, row).sqrt();
+        let norm = dot(row, row).sqrt();
         if norm > 0.0 {
             row.iter_mut().for_each(|v| *v /= norm);
         }

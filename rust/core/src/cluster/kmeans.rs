@@ -15,7 +15,9 @@ use rayon::prelude::*;
 
 use super::distance::{assign, Assignment, Metric};
 use super::init::{self, normalize_rows};
-use super::matrix::Matrix;
+use crate::linalg::distance::dot;
+use crate::linalg::groups::group_by_label;
+use crate::linalg::Matrix;
 use crate::stream::Progress;
 use crate::{Error, Result};
 
@@ -233,24 +235,6 @@ fn lloyd(x: &Matrix, options: &KMeansOptions, progress: &dyn Progress) -> Result
     })
 }
 
-/// Rows grouped by label: `(offsets[k + 1], rows in label order then row order)`.
-pub fn group_by_label(labels: &[u32], k: usize) -> (Vec<usize>, Vec<u32>) {
-    let mut offsets = vec![0usize; k + 1];
-    for &l in labels {
-        offsets[l as usize + 1] += 1;
-    }
-    for j in 0..k {
-        offsets[j + 1] += offsets[j];
-    }
-    let mut next = offsets.clone();
-    let mut order = vec![0u32; labels.len()];
-    for (i, &l) in labels.iter().enumerate() {
-        order[next[l as usize]] = i as u32;
-        next[l as usize] += 1;
-    }
-    (offsets, order)
-}
-
 /// Sum (f64, in row order) of the rows `members` of `x`, each scaled to unit norm for
 /// cosine.
 pub fn sum_rows(x: &Matrix, members: &[u32], metric: Metric, out: &mut [f64]) {
@@ -261,7 +245,7 @@ pub fn sum_rows(x: &Matrix, members: &[u32], metric: Metric, out: &mut [f64]) {
         let row = x.row(i as usize, &mut buf);
         let scale = match metric {
             Metric::Euclidean => 1.0,
-            Metric::Cosine => 1.0 / (super::matrix::dot(row, row) as f64).sqrt(),
+            Metric::Cosine => 1.0 / (dot(row, row) as f64).sqrt(),
         };
         for (acc, &v) in out.iter_mut().zip(row) {
             *acc += v as f64 * scale;

@@ -11,10 +11,9 @@ use rayon::prelude::*;
 
 use super::distance::{assign, Metric};
 use super::init::{self, normalize_rows};
-use super::kmeans::{
-    farthest, group_by_label, initial_centroids, sum_rows, validate, KMeansOptions, KMeansResult,
-};
-use super::matrix::Matrix;
+use super::kmeans::{farthest, initial_centroids, sum_rows, validate, KMeansOptions, KMeansResult};
+use crate::linalg::groups::group_by_label;
+use crate::linalg::Matrix;
 use crate::stream::Progress;
 use crate::{rng, Error, Result};
 

@@ -2,7 +2,7 @@
 //! initialisation, Euclidean or spherical), mini-batch k-means for data larger than
 //! memory, and hierarchical k-means with balanced sampling.
 //!
-//! Inputs are borrowed float32 or float16 matrices ([`matrix::Matrix`]); nothing is
+//! Inputs are borrowed float16, float32 or float64 matrices ([`crate::linalg::Matrix`]); nothing is
 //! copied but the blocks being worked on. Results depend only on the data, the options
 //! and the seed, never on the thread count.
 
@@ -10,10 +10,8 @@ pub mod distance;
 pub mod hierarchical;
 pub mod init;
 pub mod kmeans;
-pub mod matrix;
 pub mod minibatch;
 
 pub use distance::{assign, Assignment, Metric};
 pub use kmeans::{fit, Init, KMeansOptions, KMeansResult};
-pub use matrix::{Elements, Matrix};
 pub use minibatch::fit_minibatch;

@@ -6,8 +6,9 @@
 
 use rayon::prelude::*;
 
-use crate::cluster::matrix::{dot, squared_distance, Matrix};
 use crate::cluster::Metric;
+use crate::linalg::distance::{dot, squared_distance};
+use crate::linalg::Matrix;
 use crate::stream::Progress;
 use crate::{rng, Error, Result};
 

@@ -2,9 +2,9 @@
 //! clusters (uniformly, in proportion to their sizes, or by a weight per cluster, never
 //! more than a cluster holds), then take the best-scored or random rows of each.
 
-use rayon::prelude::*;
-
-use crate::{rng, Error, Result};
+use crate::allocation::{allocate_budget, pick_random, take_quotas};
+use crate::linalg::groups::members;
+use crate::{Error, Result};
 
 const STREAM_PICK: u64 = 0x1417_0400;
 
@@ -17,45 +17,6 @@ pub enum Allocation {
     Proportional,
     /// In proportion to one weight per cluster.
     Weights(Vec<f64>),
-}
-
-/// Share `budget` among groups in proportion to `weights`, never giving a group more
-/// than its `capacity` (water-filling: what a full group cannot take goes to the
-/// others). Integer shares by largest remainder, ties to the smaller index: the
-/// allocation of [`crate::sample::allocate`], with errors naming `budget`.
-pub fn allocate(capacity: &[u64], budget: u64, weights: &[f64]) -> Result<Vec<u64>> {
-    crate::sample::allocate(budget, weights, capacity).map_err(|e| match e {
-        Error::InvalidParameter { name, message } if name == "k" => Error::InvalidParameter {
-            name: "budget".into(),
-            message,
-        },
-        other => other,
-    })
-}
-
-/// The rows of each group `0..k` (`labels[i] < k`), in row order.
-pub fn members(labels: &[u32], k: usize) -> Vec<Vec<usize>> {
-    let mut out: Vec<Vec<usize>> = vec![Vec::new(); k];
-    for (i, &l) in labels.iter().enumerate() {
-        out[l as usize].push(i);
-    }
-    out
-}
-
-/// `m` of `rows` chosen uniformly at random: those with the smallest keys
-/// `word(seed, stream, row)`, so the choice of a row does not depend on the others'
-/// order or on threads.
-pub fn pick_random(rows: &[usize], m: usize, seed: u64, stream: u64) -> Vec<usize> {
-    let mut keyed: Vec<(u64, usize)> = rows
-        .iter()
-        .map(|&i| (rng::word(seed, stream, i as u64), i))
-        .collect();
-    let m = m.min(keyed.len());
-    if m > 0 && m < keyed.len() {
-        keyed.select_nth_unstable(m - 1);
-    }
-    keyed.truncate(m);
-    keyed.into_iter().map(|(_, i)| i).collect()
 }
 
 /// The `m` rows with the highest score (ties: the smaller row).
@@ -113,17 +74,11 @@ pub fn balanced(
             w[..k].to_vec()
         }
     };
-    let quota = allocate(&capacity, budget as u64, &weights)?;
-    let mut chosen: Vec<usize> = members
-        .par_iter()
-        .zip(quota.par_iter())
-        .flat_map_iter(|(m, &q)| match scores {
-            Some(s) => pick_top(m, q as usize, s),
-            None => pick_random(m, q as usize, seed, STREAM_PICK),
-        })
-        .collect();
-    chosen.sort_unstable();
-    Ok(chosen)
+    let quota = allocate_budget(&capacity, budget as u64, &weights)?;
+    Ok(take_quotas(&members, &quota, |m, q| match scores {
+        Some(s) => pick_top(m, q, s),
+        None => pick_random(m, q, seed, STREAM_PICK),
+    }))
 }
 
 #[cfg(test)]
@@ -133,11 +88,20 @@ mod tests {
 
     #[test]
     fn water_filling() {
-        assert_eq!(allocate(&[1, 10, 10], 9, &[1.0; 3]).unwrap(), vec![1, 4, 4]);
-        assert_eq!(allocate(&[5, 5, 5], 7, &[1.0; 3]).unwrap(), vec![3, 2, 2]);
-        assert_eq!(allocate(&[10, 10], 4, &[3.0, 1.0]).unwrap(), vec![3, 1]);
-        assert!(allocate(&[1, 1], 3, &[1.0; 2]).is_err());
-        assert!(allocate(&[1, 5], 3, &[1.0, 0.0]).is_err());
+        assert_eq!(
+            allocate_budget(&[1, 10, 10], 9, &[1.0; 3]).unwrap(),
+            vec![1, 4, 4]
+        );
+        assert_eq!(
+            allocate_budget(&[5, 5, 5], 7, &[1.0; 3]).unwrap(),
+            vec![3, 2, 2]
+        );
+        assert_eq!(
+            allocate_budget(&[10, 10], 4, &[3.0, 1.0]).unwrap(),
+            vec![3, 1]
+        );
+        assert!(allocate_budget(&[1, 1], 3, &[1.0; 2]).is_err());
+        assert!(allocate_budget(&[1, 5], 3, &[1.0, 0.0]).is_err());
     }
 
     #[test]
@@ -156,7 +120,7 @@ mod tests {
         ) {
             let total: u64 = caps.iter().sum();
             let budget = (total as f64 * frac) as u64;
-            let q = allocate(&caps, budget, &vec![1.0; caps.len()]).unwrap();
+            let q = allocate_budget(&caps, budget, &vec![1.0; caps.len()]).unwrap();
             prop_assert_eq!(q.iter().sum::<u64>(), budget);
             for (a, c) in q.iter().zip(&caps) {
                 prop_assert!(a <= c);

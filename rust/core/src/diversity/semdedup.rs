@@ -9,10 +9,11 @@
 
 use rayon::prelude::*;
 
-use crate::cluster::distance::dot_tile;
 use crate::cluster::init::normalize_rows;
-use crate::cluster::kmeans::{check_nonzero_rows, group_by_label};
-use crate::cluster::matrix::Matrix;
+use crate::cluster::kmeans::check_nonzero_rows;
+use crate::linalg::distance::dot_tile;
+use crate::linalg::groups::group_by_label;
+use crate::linalg::Matrix;
 use crate::{Error, Result};
 
 const TILE: usize = 256;

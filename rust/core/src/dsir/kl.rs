@@ -27,6 +27,14 @@ pub fn kl_reduction(target: &[u64], raw: &[u64], selected: &[u64]) -> f64 {
     kl_divergence(target, raw) - kl_divergence(target, selected)
 }
 
+/// [`kl_reduction`] of every target of `model` by its `selected` counts (from
+/// [`selected_counts`]).
+pub fn kl_reductions(model: &crate::dsir::DsirModel, selected: &[Vec<u64>]) -> Vec<f64> {
+    (0..model.num_targets())
+        .map(|t| kl_reduction(&model.target_counts[t], &model.raw_counts, &selected[t]))
+        .collect()
+}
+
 /// Feature counts of the selected documents, one vector per target (documents count
 /// for the target they were selected for). `rows` holds the text column `column`.
 pub fn selected_counts(

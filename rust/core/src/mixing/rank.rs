@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use crate::linalg::groups::group_checked;
 use crate::{Error, Result};
 
 /// A `u64` whose unsigned order is the numeric order of the finite `f64` `x`
@@ -18,34 +19,9 @@ fn order_key(x: f64) -> u64 {
 }
 
 /// The rows of each group, in row order, concatenated: `(order, offsets)` with the
-/// rows of group `g` at `order[offsets[g]..offsets[g + 1]]`.
+/// rows of group `g` at `order[offsets[g]..offsets[g + 1]]` (domain codes checked).
 pub(crate) fn group_rows(groups: &[u32], n_groups: usize) -> Result<(Vec<u32>, Vec<usize>)> {
-    if groups.len() > u32::MAX as usize {
-        return Err(Error::invalid(
-            "groups",
-            format!("{} rows; at most 2^32 - 1 are supported", groups.len()),
-        ));
-    }
-    let mut offsets = vec![0usize; n_groups + 1];
-    for (row, &g) in groups.iter().enumerate() {
-        let g = g as usize;
-        if g >= n_groups {
-            return Err(Error::invalid(
-                "domains",
-                format!("row {row} has domain code {g} but there are {n_groups} domains"),
-            ));
-        }
-        offsets[g + 1] += 1;
-    }
-    for g in 0..n_groups {
-        offsets[g + 1] += offsets[g];
-    }
-    let mut next = offsets.clone();
-    let mut order = vec![0u32; groups.len()];
-    for (row, &g) in groups.iter().enumerate() {
-        order[next[g as usize]] = row as u32;
-        next[g as usize] += 1;
-    }
+    let (offsets, order) = group_checked(groups, n_groups, "domains", "domain")?;
     Ok((order, offsets))
 }
 

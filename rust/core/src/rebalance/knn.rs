@@ -16,13 +16,10 @@
 
 use rayon::prelude::*;
 
-use super::dense::{column_means, subtract};
 use super::pruned::pruned;
-use crate::cluster::distance::{block_rows, dot_tile, row_norms};
-use crate::cluster::kmeans::group_by_label;
-use crate::cluster::matrix::squared_distance;
-use crate::cluster::{self, Init, KMeansOptions, Matrix};
-use crate::stream::NoProgress;
+use super::scan::{fit_cells, gather, join, Cells};
+use crate::linalg::centre::centre;
+use crate::linalg::distance::{dot, row_norms};
 use crate::Result;
 
 /// How neighbours are searched.
@@ -40,11 +37,6 @@ pub enum Search {
         probe: usize,
     },
 }
-
-/// Query rows per block.
-pub(super) const QUERY_ROWS: usize = 256;
-/// Candidate rows per gemm tile.
-pub(super) const CANDIDATES: usize = 1024;
 
 /// The `k` nearest neighbours of each of the `m` rows of `points` (contiguous, `m x d`)
 /// among the other rows: `m * k` indices, each row's nearest first.
@@ -78,141 +70,6 @@ pub const PRUNE_FROM: usize = 20_000;
 /// Target points per cell of the pruned exact search.
 const PRUNE_CELL: usize = 256;
 
-/// The rows minus their mean (computed in f64): distances do not change, but the
-/// expanded form `||c||^2 - 2 q.c` loses far less precision on data far from the origin.
-pub fn centre(points: &[f32], d: usize) -> Vec<f32> {
-    let mut out = points.to_vec();
-    subtract(&mut out, &column_means(points, d));
-    out
-}
-
-/// Extra candidates kept by the expanded-form scan, then re-ranked by distances
-/// computed from differences.
-pub(super) const SLACK: usize = 3;
-
-/// Top-`k` of each query among the candidates (self excluded by id): `queries.len() * k`
-/// candidate ids. Candidate ids must ascend (ties go to the smaller id).
-pub(super) fn join(
-    queries: &[f32],
-    q_ids: &[u32],
-    cands: &[f32],
-    c_ids: &[u32],
-    d: usize,
-    k: usize,
-) -> Vec<u32> {
-    let c_norms = row_norms(cands, d);
-    let n_q = q_ids.len();
-    let n_c = c_ids.len();
-    let keep = k + SLACK;
-    let mut out = vec![0u32; n_q * k];
-    let br = QUERY_ROWS.min(block_rows(CANDIDATES));
-    out.par_chunks_mut(br * k).enumerate().for_each_init(
-        || (Vec::new(), Vec::new()),
-        |(tile, best): &mut (Vec<f32>, Vec<(f32, u32)>), (b, dst)| {
-            let start = b * br;
-            let rows = dst.len() / k;
-            best.clear();
-            best.resize(rows * keep, (f32::INFINITY, u32::MAX));
-            let q = &queries[start * d..(start + rows) * d];
-            let mut c0 = 0;
-            while c0 < n_c {
-                let t = CANDIDATES.min(n_c - c0);
-                tile.resize(rows * t, 0.0);
-                dot_tile(q, d, rows, d, &cands[c0 * d..(c0 + t) * d], t, tile);
-                for r in 0..rows {
-                    let me = q_ids[start + r];
-                    let top = &mut best[r * keep..(r + 1) * keep];
-                    let mut worst = top[keep - 1].0;
-                    for j in 0..t {
-                        let v = c_norms[c0 + j] - 2.0 * tile[r * t + j];
-                        if v < worst && c_ids[c0 + j] != me {
-                            insert(top, (v, (c0 + j) as u32));
-                            worst = top[keep - 1].0;
-                        }
-                    }
-                }
-                c0 += t;
-            }
-            let mut exact: Vec<(f32, u32)> = Vec::with_capacity(keep);
-            for r in 0..rows {
-                let qr = &q[r * d..(r + 1) * d];
-                rerank(qr, &best[r * keep..(r + 1) * keep], cands, d, &mut exact);
-                for (o, &(_, pos)) in dst[r * k..(r + 1) * k].iter_mut().zip(exact.iter()) {
-                    *o = c_ids[pos as usize];
-                }
-            }
-        },
-    );
-    out
-}
-
-/// Re-rank the candidates `kept` (positions in `cands`; unused slots `u32::MAX`) of the
-/// query `q` by squared distances computed from differences: `exact` holds them nearest
-/// first, ties by the smaller position.
-pub(super) fn rerank(
-    q: &[f32],
-    kept: &[(f32, u32)],
-    cands: &[f32],
-    d: usize,
-    exact: &mut Vec<(f32, u32)>,
-) {
-    exact.clear();
-    exact.extend(kept.iter().filter(|e| e.1 != u32::MAX).map(|&(_, pos)| {
-        let p = pos as usize;
-        (squared_distance(q, &cands[p * d..(p + 1) * d]), pos)
-    }));
-    exact.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-}
-
-/// Insert into a top-k sorted by (distance, index): after the entries of equal
-/// distance when indices arrive ascending, as in [`join`].
-#[inline]
-pub(super) fn insert(top: &mut [(f32, u32)], item: (f32, u32)) {
-    let mut i = top.len() - 1;
-    while i > 0 && (top[i - 1].0 > item.0 || (top[i - 1].0 == item.0 && top[i - 1].1 > item.1)) {
-        top[i] = top[i - 1];
-        i -= 1;
-    }
-    top[i] = item;
-}
-
-/// Points grouped into k-means cells.
-pub(super) struct Cells {
-    /// Cell `c`'s members are `order[offsets[c]..offsets[c + 1]]`, ascending.
-    pub offsets: Vec<usize>,
-    /// Point indices, cell by cell.
-    pub order: Vec<u32>,
-    /// `n_cells x d` centroids.
-    pub centroids: Vec<f32>,
-}
-
-/// Cluster the rows into `n_cells` k-means cells (a few iterations on a sample: cells
-/// only need to be compact, not converged). Deterministic for a seed.
-pub(super) fn fit_cells(points: &[f32], d: usize, n_cells: usize, seed: u64) -> Result<Cells> {
-    let matrix = Matrix::from_f32(points, d)?;
-    let mut options = KMeansOptions::new(n_cells);
-    options.max_iter = 10;
-    options.seed = seed;
-    options.init = Init::Random;
-    options.max_points_per_centroid = Some(64);
-    let fitted = cluster::fit(&matrix, &options, &NoProgress)?;
-    let (offsets, order) = group_by_label(&fitted.assignment.labels, n_cells);
-    Ok(Cells {
-        offsets,
-        order,
-        centroids: fitted.centroids,
-    })
-}
-
-/// The rows `ids` of `points`, contiguous.
-pub(super) fn gather(points: &[f32], d: usize, ids: &[u32]) -> Vec<f32> {
-    let mut buf = vec![0f32; ids.len() * d];
-    for (dst, &i) in buf.chunks_exact_mut(d).zip(ids) {
-        dst.copy_from_slice(&points[i as usize * d..(i as usize + 1) * d]);
-    }
-    buf
-}
-
 fn cells(
     points: &[f32],
     d: usize,
@@ -242,7 +99,7 @@ fn cells(
             let me = &centroids[c * d..(c + 1) * d];
             let mut near: Vec<(f32, usize)> = (0..n_cells)
                 .map(|o| {
-                    let dot = crate::cluster::matrix::dot(me, &centroids[o * d..(o + 1) * d]);
+                    let dot = dot(me, &centroids[o * d..(o + 1) * d]);
                     (
                         if o == c {
                             f32::NEG_INFINITY

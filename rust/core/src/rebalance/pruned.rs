@@ -5,7 +5,7 @@
 //! of `o` is nearer than `lb = max(0, ||q - mu_o|| - r_o)`. Queries are taken a block
 //! of one cell's members at a time; the block visits the cells by ascending smallest
 //! bound, scanning each visited cell with the gemm tiles and the sorted top-(k + SLACK)
-//! of [`join`](super::knn), and skips a cell when, for every query of the block, the
+//! of [`join`](super::scan::join), and skips a cell when, for every query of the block, the
 //! bound proves that no point of the cell can enter the query's kept candidates.
 //!
 //! The skip test is conservative for float32 rounding: the kept candidates are ranked
@@ -20,9 +20,8 @@
 
 use rayon::prelude::*;
 
-use super::knn::{fit_cells, gather, insert, rerank, Cells, CANDIDATES, QUERY_ROWS, SLACK};
-use crate::cluster::distance::{dot_tile, row_norms};
-use crate::cluster::matrix::{dot, squared_distance};
+use super::scan::{fit_cells, gather, insert, rerank, Cells, CANDIDATES, QUERY_ROWS, SLACK};
+use crate::linalg::distance::{dot, dot_tile, row_norms, squared_distance};
 use crate::Result;
 
 /// Relative error bound of a float32 sum of `d` products (generous).
@@ -212,8 +211,9 @@ impl Block<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::knn::tests::assert_exact;
-    use super::super::knn::{centre, join};
+    use super::super::scan::join;
     use super::*;
+    use crate::linalg::centre::centre;
     use proptest::prelude::*;
 
     fn all_pairs(p: &[f32], d: usize, k: usize) -> Vec<u32> {

@@ -11,9 +11,9 @@
 
 use rayon::prelude::*;
 
-use super::dense::{Dense, Real};
 use super::knn::{neighbours, Search};
 use super::random::{over_draw, smote_draw, under_draw};
+use crate::linalg::{Dense, Real};
 use crate::{Error, Result};
 
 /// How classes are brought to their target counts.

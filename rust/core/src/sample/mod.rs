@@ -19,7 +19,6 @@
 //! - [`reservoir_stream`]: reservoirs over record batches, keeping the sampled rows.
 
 mod alias;
-mod allocation;
 mod expj;
 mod keyed;
 mod lanes;
@@ -34,7 +33,6 @@ mod uniform;
 mod weights;
 
 pub use alias::AliasTable;
-pub use allocation::allocate;
 pub use expj::ExpJReservoir;
 pub use keyed::{merge_items, weighted, weighted_items, Keyed, KeyedTopK};
 pub use mixture::{temperature, unimax};

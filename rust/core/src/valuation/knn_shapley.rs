@@ -20,8 +20,9 @@
 use rayon::prelude::*;
 
 use super::radix;
-use crate::cluster::distance::{dot_tile, row_norms};
-use crate::rebalance::dense::{column_means, subtract, Dense, Real};
+use crate::linalg::centre::{column_means, subtract};
+use crate::linalg::distance::{dot_tile, row_norms};
+use crate::linalg::{Dense, Real};
 use crate::stream::Progress;
 use crate::{Error, Result};
 

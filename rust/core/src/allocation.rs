@@ -1,6 +1,12 @@
-//! Integer allocations of a total across groups that add up exactly.
+//! Sharing a total among groups: integer allocations that add up exactly (largest
+//! remainder, capped groups redistributed to the others) and the rows each group then
+//! gives. The one home of per-group allocation: stratified sampling (`sample`),
+//! cluster-then-quota selection (`diversity::quota`) and the balanced sample of
+//! hierarchical k-means (`cluster::hierarchical`) all share budgets through it.
 
-use crate::{Error, Result};
+use rayon::prelude::*;
+
+use crate::{rng, Error, Result};
 
 /// Split `total` across groups in proportion to `scores`, never giving group h more
 /// than `caps[h]`, in integers that sum exactly to `total`.
@@ -95,6 +101,49 @@ pub fn allocate(total: u64, scores: &[f64], caps: &[u64]) -> Result<Vec<u64>> {
     Ok(out)
 }
 
+/// [`allocate`] of `budget` among groups of sizes `capacity`, with errors naming
+/// `budget` (the name of the selection functions' size argument).
+pub fn allocate_budget(capacity: &[u64], budget: u64, weights: &[f64]) -> Result<Vec<u64>> {
+    allocate(budget, weights, capacity).map_err(|e| match e {
+        Error::InvalidParameter { name, message } if name == "k" => Error::InvalidParameter {
+            name: "budget".into(),
+            message,
+        },
+        other => other,
+    })
+}
+
+/// `m` of `rows` chosen uniformly at random: those with the smallest keys
+/// `word(seed, stream, row)`, so the choice of a row does not depend on the others'
+/// order or on threads.
+pub fn pick_random(rows: &[usize], m: usize, seed: u64, stream: u64) -> Vec<usize> {
+    let mut keyed: Vec<(u64, usize)> = rows
+        .iter()
+        .map(|&i| (rng::word(seed, stream, i as u64), i))
+        .collect();
+    let m = m.min(keyed.len());
+    if m > 0 && m < keyed.len() {
+        keyed.select_nth_unstable(m - 1);
+    }
+    keyed.truncate(m);
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// The rows `pick(rows of group g, quotas[g])` of every group (groups in parallel),
+/// in ascending order.
+pub fn take_quotas<F>(members: &[Vec<usize>], quotas: &[u64], pick: F) -> Vec<usize>
+where
+    F: Fn(&[usize], usize) -> Vec<usize> + Sync,
+{
+    let mut chosen: Vec<usize> = members
+        .par_iter()
+        .zip(quotas.par_iter())
+        .flat_map_iter(|(m, &q)| pick(m, q as usize))
+        .collect();
+    chosen.sort_unstable();
+    chosen
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +161,22 @@ mod tests {
             allocate(7, &[50.0, 30.0, 20.0], &[50, 30, 20]).unwrap(),
             vec![4, 2, 1]
         );
+    }
+
+    #[test]
+    fn budgets_are_named_and_quotas_taken_in_row_order() {
+        let e = allocate_budget(&[1, 1], 3, &[1.0; 2])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("budget"), "{e}");
+        let members = vec![vec![0, 2, 4], vec![1, 3]];
+        let q = allocate_budget(&[3, 2], 3, &[1.0; 2]).unwrap();
+        assert_eq!(q, vec![2, 1]);
+        let rows = take_quotas(&members, &q, |m, q| m[m.len() - q..].to_vec());
+        assert_eq!(rows, vec![2, 3, 4]);
+        let random = pick_random(&members[0], 2, 7, 1);
+        assert_eq!(random.len(), 2);
+        assert_eq!(random, pick_random(&members[0], 2, 7, 1));
     }
 
     #[test]

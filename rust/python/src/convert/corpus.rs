@@ -62,7 +62,8 @@ pub fn into_stream(py: Python<'_>, corpus: Corpus) -> PyResult<BatchStream> {
     match corpus {
         Corpus::Spilled(path) => Ok(read_spill(&path).map_err(CoreError::from)?),
         Corpus::Files(files) => {
-            let (_, stream) = py.detach(|| files.get().open())?;
+            let (_, stream) =
+                crate::detach::run(py, None, |_| files.get().open().map_err(|e| e.0))?;
             Ok(stream)
         }
         Corpus::Arrow(reader) => {
