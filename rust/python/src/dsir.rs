@@ -17,7 +17,7 @@ use crate::convert::choice::{HashChoice, SelectChoice, WeightNormChoice};
 use crate::convert::corpus::{into_stream, Corpus, SpilledCorpus};
 use crate::convert::vector::slice;
 use crate::detach::run;
-use crate::errors::{invalid, CoreError, CoreResult};
+use crate::errors::{invalid, CoreError};
 
 fn feature_config(ngrams: usize, num_buckets: u32, hash: HashChoice) -> PyResult<FeatureConfig> {
     let config = FeatureConfig {
@@ -116,6 +116,7 @@ impl PyDsirModel {
     #[pyo3(signature = (ngrams, num_buckets, hash, target_counts, raw_counts, target_smoothing, raw_smoothing, epsilon))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         ngrams: usize,
         num_buckets: u32,
         hash: HashChoice,
@@ -137,9 +138,11 @@ impl PyDsirModel {
             .map(|row| row.to_vec())
             .collect();
         let raw = raw_counts.as_array().to_vec();
-        let inner: CoreResult<DsirModel> =
-            DsirModel::from_counts(features, smoothing, targets, raw).map_err(Into::into);
-        Ok(PyDsirModel { inner: inner? })
+        // The log-ratio vectors cover every bucket: computed in the pool, without the GIL.
+        let inner = run(py, None, |_| {
+            DsirModel::from_counts(features, smoothing, targets, raw)
+        })?;
+        Ok(PyDsirModel { inner })
     }
 
     /// `ln(p_target + eps) - ln(p_raw + eps)`, shape `(targets, buckets)`.

@@ -85,8 +85,7 @@ impl<'a> Matrix<'a> {
         }
     }
 
-    /// Rows `start..end` as float32 with their row stride: borrowed for float32,
-    /// converted into `buf` (stride = cols) otherwise.
+    /// [`Dense::block`] of the typed view: rows `start..end` as float32.
     pub fn block<'b>(
         &'b self,
         start: usize,
