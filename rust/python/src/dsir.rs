@@ -204,20 +204,9 @@ pub fn dsir_keys<'py>(
     method: SelectChoice,
     temperature: f64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let method = method.0;
-    let (weights, rows) = (log_weights.as_array(), rows.as_array());
-    if weights.len() != rows.len() {
-        return Err(invalid(
-            "rows",
-            format!("{} rows for {} log weights", rows.len(), weights.len()),
-        ));
-    }
+    let (weights, rows) = (slice(&log_weights, "log_weights")?, slice(&rows, "rows")?);
     let keys = run(py, None, |_| {
-        Ok(weights
-            .iter()
-            .zip(rows.iter())
-            .map(|(&w, &row)| dsir::select::key(method, temperature, seed, target, row, w))
-            .collect::<Vec<f64>>())
+        dsir::select::keys(method.0, temperature, seed, target, rows, weights)
     })?;
     Ok(PyArray1::from_vec(py, keys))
 }

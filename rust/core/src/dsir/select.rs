@@ -191,6 +191,29 @@ pub fn key(
     }
 }
 
+/// The selection keys of documents `rows` with log weights `log_weights` for target
+/// `t`: [`key`] of each, the per-block step of a distributed selection.
+pub fn keys(
+    method: Method,
+    temperature: f64,
+    seed: u64,
+    t: usize,
+    rows: &[u64],
+    log_weights: &[f64],
+) -> Result<Vec<f64>> {
+    if rows.len() != log_weights.len() {
+        return Err(Error::invalid(
+            "rows",
+            format!("{} rows for {} log weights", rows.len(), log_weights.len()),
+        ));
+    }
+    Ok(rows
+        .iter()
+        .zip(log_weights)
+        .map(|(&row, &w)| key(method, temperature, seed, t, row, w))
+        .collect())
+}
+
 /// Select documents from `stream` (text in `column`) in one pass.
 pub fn select(
     model: &DsirModel,
@@ -354,6 +377,17 @@ pub fn resolve_targets(candidates: Vec<Vec<Selected>>, k: &[usize]) -> Vec<Selec
 mod tests {
     use super::*;
     use crate::dsir::Normalization;
+
+    #[test]
+    fn keys_are_the_key_of_each_row_and_check_lengths() {
+        let rows = [3u64, 9, 40];
+        let weights = [-1.0, 0.5, 2.0];
+        let got = keys(Method::Gumbel, 0.5, 7, 1, &rows, &weights).unwrap();
+        for ((&row, &w), &k) in rows.iter().zip(&weights).zip(&got) {
+            assert_eq!(k, key(Method::Gumbel, 0.5, 7, 1, row, w));
+        }
+        assert!(keys(Method::TopK, 1.0, 7, 0, &rows, &weights[..2]).is_err());
+    }
 
     fn candidate(row: u64, target: u32, key: f64) -> Selected {
         Selected {
