@@ -20,14 +20,16 @@ import pyarrow as pa
 from thresher import _validation
 
 # Names, not modules: ``thresher.dedup`` and ``thresher.sample`` are also functions.
-from thresher.dedup import MinHasher, _banding
+from thresher.dedup import MinHasher, _check_policy, _NearOptions, _Shingling
 from thresher.dsir import DSIR, FitStats
 from thresher.io.sources import _check_text_field, _parquet_batches, _parquet_schema
 from thresher.sample._common import _weights
 
 __all__ = [
-    "banding",
+    "NearOptions",
+    "Shingling",
     "check_count",
+    "check_dedup_policy",
     "check_seed",
     "check_text_field",
     "dsir_count",
@@ -56,17 +58,17 @@ def weight_array(weights: Any) -> npt.NDArray[np.float64] | npt.NDArray[np.float
     return _weights(weights)
 
 
-def banding(
-    threshold: float,
-    num_perm: int,
-    bands: int | None,
-    rows: int | None,
-    fp_weight: float,
-    fn_weight: float,
-) -> tuple[int, int]:
-    """The LSH ``(bands, rows)`` of a near-duplicate run, as :func:`thresher.dedup`
-    resolves them."""
-    return _banding(threshold, num_perm, bands, rows, fp_weight, fn_weight)
+#: The near-duplicate arguments of a :func:`thresher.dedup` run; ``setup()`` checks
+#: ``threshold`` and ``verify`` and resolves the hasher and the LSH banding, for both paths.
+NearOptions = _NearOptions
+
+#: The :class:`~thresher.dedup.MinHasher` arguments of a :func:`thresher.dedup` run.
+Shingling = _Shingling
+
+
+def check_dedup_policy(output: str, keep: str, score: object) -> None:
+    """The local checks of ``output``, ``keep`` and ``score`` of a near-duplicate run."""
+    _check_policy(output, keep, score)
 
 
 def exact_similarities(hasher: MinHasher, a: list[str], b: list[str]) -> npt.NDArray[np.float64]:

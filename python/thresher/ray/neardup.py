@@ -469,30 +469,21 @@ def dedup(
     ``partitions`` is the number of shuffle partitions (default: 4 per CPU of the
     cluster, at least 8). Returns a :class:`RayDeduplication`.
     """
-    if output not in ("annotate", "keep"):
-        raise invalid_parameter("output", f"must be 'annotate' or 'keep', got {output!r}")
-    if keep not in ("first", "longest", "score"):
-        raise invalid_parameter("keep", f"must be 'first', 'longest' or 'score', got {keep!r}")
-    if (keep == "score") != (score is not None):
-        raise invalid_parameter(
-            "score", "give a score (column name or values) exactly when keep='score'"
-        )
-    if verify not in ("signature", "exact"):
-        raise invalid_parameter("verify", f"must be 'signature' or 'exact', got {verify!r}")
-    if not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
-        raise invalid_parameter("threshold", f"must be strictly between 0 and 1, got {threshold!r}")
-    hasher = MinHasher(
-        num_perm,
-        ngram,
-        scheme=scheme,
-        seed=seed,
-        unit=unit,
-        lowercase=lowercase,
-        punctuation=punctuation,
-        digits=digits,
-        nfkc=nfkc,
+    _shared.check_dedup_policy(output, keep, score)
+    near = _shared.NearOptions(
+        threshold=threshold,
+        shingling=_shared.Shingling(
+            num_perm, ngram, scheme, seed, unit, lowercase, punctuation, digits, nfkc
+        ),
+        bands=bands,
+        rows=rows,
+        fp_weight=fp_weight,
+        fn_weight=fn_weight,
+        verify=verify,
+        keep=keep,
+        score=score,
     )
-    band_count, row_count = _shared.banding(threshold, num_perm, bands, rows, fp_weight, fn_weight)
+    hasher, band_count, row_count, _ = near.setup()  # score is a column name: no values
     check_column(dataset.schema(), text_column)
     if score is not None:
         check_column(dataset.schema(), score, "score column")
