@@ -2,7 +2,8 @@
 
 The Ray path runs the same steps as the local one on blocks of a Dataset; the few
 helpers of the local modules it needs for that (argument checks, reading files as a
-local run reads them, a DSIR model's counts) are named here, so that the local modules
+local run reads them, a DSIR model's counts, the result base class
+:class:`TableResult`) are named here, so that the local modules
 keep their private names private and a move of those helpers changes only this file.
 Kernels themselves (random keys, band hashes, candidate rules, target resolution) are
 core functions in :mod:`thresher._core`, never Python copies.
@@ -18,6 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from thresher import _validation
+from thresher._results import TableResult
 
 # Names, not modules: ``thresher.dedup`` and ``thresher.sample`` are also functions.
 from thresher.dedup import MinHasher, _check_policy, _NearOptions, _Shingling
@@ -28,6 +30,7 @@ from thresher.sample._common import _weights
 __all__ = [
     "NearOptions",
     "Shingling",
+    "TableResult",
     "check_count",
     "check_dedup_policy",
     "check_seed",

@@ -339,14 +339,20 @@ def _keep_block(group: pa.Table, setup: _Setup) -> pa.Table:
     )
 
 
-class RayDeduplication:
+class RayDeduplication(_shared.TableResult):
     """The outcome of :func:`dedup`: the annotated Dataset and the summary.
+
+    It has the shape of every thresher result (:class:`thresher._results.TableResult`,
+    as the local :class:`thresher.dedup.Deduplication`): :attr:`table` and
+    ``write(path) -> Path``. Both collect the result on the driver; to keep it
+    distributed, use :attr:`dataset` (e.g. ``dataset.write_parquet(folder)``).
 
     Attributes
     ----------
     dataset
         The rows with ``cluster_id``, ``is_duplicate`` and ``similarity`` columns
-        (``output="annotate"``) or only the kept rows (``output="keep"``); lazy.
+        (``output="annotate"``) or only the kept rows (``output="keep"``), with the
+        ``thresher_row`` column; lazy.
     summary
         The same counts as the local :class:`thresher.dedup.DedupSummary`.
     rounds
@@ -357,20 +363,29 @@ class RayDeduplication:
         self.dataset = dataset
         self.summary = summary
         self.rounds = rounds
+        self._table: pa.Table | None = None
+
+    @property
+    def table(self) -> pa.Table:
+        """The result materialised on the driver: :attr:`dataset` executed and collected
+        in row order, without the ``thresher_row`` column, equal to the local
+        :attr:`thresher.dedup.Deduplication.table` (computed once, then kept)."""
+        if self._table is None:
+            with thresher_errors():
+                parts = ray.get(self.dataset.to_arrow_refs())
+            table = pa.concat_tables([p for p in parts if p.num_rows] or parts[:1])
+            table = table.take(pa.array(np.argsort(table.column(ROW).to_numpy(), kind="stable")))
+            self._table = table.drop_columns([ROW]).combine_chunks()
+        return self._table
 
     def to_arrow(self) -> pa.Table:
-        """The result on the driver, in row order, without helper columns."""
-        with thresher_errors():
-            parts = ray.get(self.dataset.to_arrow_refs())
-        table = pa.concat_tables([p for p in parts if p.num_rows] or parts[:1])
-        table = table.take(pa.array(np.argsort(table.column(ROW).to_numpy(), kind="stable")))
-        return table.drop_columns([ROW]).combine_chunks()
+        """The result on the driver, in row order, without helper columns (:attr:`table`)."""
+        return self.table
 
-    def write(self, path: str) -> Any:
-        """Write the result (collected on the driver) as the local writer does."""
-        from thresher.io.writers import write_table
-
-        return write_table(self.to_arrow(), path)
+    def __len__(self) -> int:
+        """Documents in the corpus (the local :class:`~thresher.dedup.Deduplication`'s
+        length), known from the summary without collecting the rows."""
+        return self.summary.documents
 
     def __repr__(self) -> str:
         return f"RayDeduplication({self.summary})"
