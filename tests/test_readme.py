@@ -29,7 +29,9 @@ _PRINT = re.compile(r"^print\((?P<args>.*)\)\s+#\s*(?P<out>[-\d\[{(].*)$")
 
 def _blocks() -> list[tuple[str, str]]:
     """``(heading, code)`` of every fenced ``python`` block of the README."""
-    blocks, heading, code = [], "", None
+    blocks: list[tuple[str, str]] = []
+    heading = ""
+    code: list[str] | None = None  # the lines of the block being read
     for line in README.read_text(encoding="utf-8").splitlines():
         if code is not None:
             if line.startswith("```"):
