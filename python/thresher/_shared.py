@@ -25,7 +25,7 @@ from thresher._results import TableResult
 from thresher.dedup import MinHasher, _check_policy, _NearOptions, _Shingling
 from thresher.dsir import DSIR, FitStats
 from thresher.io.sources import _check_text_field, _parquet_batches, _parquet_schema
-from thresher.sample._common import _weights
+from thresher.sample._common import _null_error, _weights
 
 __all__ = [
     "NearOptions",
@@ -40,6 +40,7 @@ __all__ = [
     "dsir_quotas",
     "dsir_set_counts",
     "exact_similarities",
+    "null_error",
     "parquet_batches",
     "parquet_schema",
     "weight_array",
@@ -54,6 +55,11 @@ def check_seed(seed: int) -> int:
 def check_count(name: str, value: int) -> int:
     """``value`` checked as a row count ``name`` (an integer >= 0)."""
     return _validation.count(name, value)
+
+
+def null_error(name: str, row: int) -> Exception:
+    """The local samplers' error for a null ``name[row]`` (``"weights"`` or ``"groups"``)."""
+    return _null_error(name, row)
 
 
 def weight_array(weights: Any) -> npt.NDArray[np.float64] | npt.NDArray[np.float32]:
