@@ -266,6 +266,33 @@ def test_dedup_equals_local(
         assert np.array_equal(sim, local.similarity, equal_nan=True)
 
 
+def test_ray_results_have_the_local_table_and_write_shape(
+    tmp_path: Path, corpus: list[str], target_path: Path, ray_corpus: Any
+) -> None:
+    from thresher._results import TableResult
+
+    local = thresher.dedup(corpus, threshold=0.7, output="keep")
+    got = tr.dedup(_layout(ray_corpus, 7), threshold=0.7, output="keep")
+    assert isinstance(got, TableResult)
+    assert len(got) == len(local)
+    assert got.table is got.table  # collected once
+    assert got.table.equals(local.table)
+    for suffix in (".parquet", ".jsonl"):
+        want_path, got_path = tmp_path / f"local{suffix}", tmp_path / f"ray{suffix}"
+        assert local.write(want_path) == want_path
+        written = got.write(str(got_path))
+        assert isinstance(written, Path) and written == got_path
+        assert got_path.read_bytes() == want_path.read_bytes()
+    # DSIR on Ray returns the local Selection itself: the same table and write.
+    dsir = thresher.DSIR(num_buckets=500).fit(target_path, corpus)
+    selection = tr.select(dsir, ray_corpus, k=5, seed=1)
+    out = tmp_path / "selection.parquet"
+    assert selection.write(out) == out
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(out).equals(dsir.select(corpus, k=5, seed=1).table)
+
+
 def test_cli_ray_flag_writes_the_local_output(tmp_path: Path, corpus: list[str]) -> None:
     from thresher.cli import main
 

@@ -2,7 +2,8 @@
 
 The Ray path runs the same steps as the local one on blocks of a Dataset; the few
 helpers of the local modules it needs for that (argument checks, reading files as a
-local run reads them, a DSIR model's counts) are named here, so that the local modules
+local run reads them, a DSIR model's counts, the result base class
+:class:`TableResult`) are named here, so that the local modules
 keep their private names private and a move of those helpers changes only this file.
 Kernels themselves (random keys, band hashes, candidate rules, target resolution) are
 core functions in :mod:`thresher._core`, never Python copies.
@@ -18,16 +19,20 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from thresher import _validation
+from thresher._results import TableResult
 
 # Names, not modules: ``thresher.dedup`` and ``thresher.sample`` are also functions.
-from thresher.dedup import MinHasher, _banding
+from thresher.dedup import MinHasher, _check_policy, _NearOptions, _Shingling
 from thresher.dsir import DSIR, FitStats
 from thresher.io.sources import _check_text_field, _parquet_batches, _parquet_schema
-from thresher.sample._common import _weights
+from thresher.sample._common import _null_error, _weights
 
 __all__ = [
-    "banding",
+    "NearOptions",
+    "Shingling",
+    "TableResult",
     "check_count",
+    "check_dedup_policy",
     "check_seed",
     "check_text_field",
     "dsir_count",
@@ -35,6 +40,7 @@ __all__ = [
     "dsir_quotas",
     "dsir_set_counts",
     "exact_similarities",
+    "null_error",
     "parquet_batches",
     "parquet_schema",
     "weight_array",
@@ -51,22 +57,27 @@ def check_count(name: str, value: int) -> int:
     return _validation.count(name, value)
 
 
+def null_error(name: str, row: int) -> Exception:
+    """The local samplers' error for a null ``name[row]`` (``"weights"`` or ``"groups"``)."""
+    return _null_error(name, row)
+
+
 def weight_array(weights: Any) -> npt.NDArray[np.float64] | npt.NDArray[np.float32]:
     """A contiguous float32/float64 view of ``weights``, as the local samplers take it."""
     return _weights(weights)
 
 
-def banding(
-    threshold: float,
-    num_perm: int,
-    bands: int | None,
-    rows: int | None,
-    fp_weight: float,
-    fn_weight: float,
-) -> tuple[int, int]:
-    """The LSH ``(bands, rows)`` of a near-duplicate run, as :func:`thresher.dedup`
-    resolves them."""
-    return _banding(threshold, num_perm, bands, rows, fp_weight, fn_weight)
+#: The near-duplicate arguments of a :func:`thresher.dedup` run; ``setup()`` checks
+#: ``threshold`` and ``verify`` and resolves the hasher and the LSH banding, for both paths.
+NearOptions = _NearOptions
+
+#: The :class:`~thresher.dedup.MinHasher` arguments of a :func:`thresher.dedup` run.
+Shingling = _Shingling
+
+
+def check_dedup_policy(output: str, keep: str, score: object) -> None:
+    """The local checks of ``output``, ``keep`` and ``score`` of a near-duplicate run."""
+    _check_policy(output, keep, score)
 
 
 def exact_similarities(hasher: MinHasher, a: list[str], b: list[str]) -> npt.NDArray[np.float64]:

@@ -378,11 +378,8 @@ def dedup(
     >>> print(result.summary)  # doctest: +ELLIPSIS
     3 documents, 1 duplicate clusters, 1 removed (33.33%), 2 kept; ...
     """
-    check.choice("output", output, ("annotate", "keep"))
     check.choice("method", method, ("minhash", "exact"))
-    check.choice("keep", keep, ("first", "longest", "score"))
-    if (keep == "score") != (score is not None):
-        _invalid("score", "give a score (column name or values) exactly when keep='score'")
+    _check_policy(output, keep, score)
     if (source is None) == (texts is None):
         _invalid("source", "give exactly one of source and texts")
     near = _NearOptions(
@@ -463,6 +460,15 @@ def dedup(
         )
     bar.close()
     return Deduplication(out, lambda o: _annotate(src.to_reader(), o, output))
+
+
+def _check_policy(output: str, keep: str, score: object) -> None:
+    """The checks of ``output``, ``keep`` and ``score`` (a column name or values, given
+    exactly when ``keep="score"``) of every near-duplicate run, local or on Ray."""
+    check.choice("output", output, ("annotate", "keep"))
+    check.choice("keep", keep, ("first", "longest", "score"))
+    if (keep == "score") != (score is not None):
+        _invalid("score", "give a score (column name or values) exactly when keep='score'")
 
 
 @dataclass(frozen=True)

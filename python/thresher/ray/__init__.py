@@ -10,7 +10,11 @@ Install with ``pip install 'thresher[ray]'``; the core package never imports ray
 - :func:`uniform`, :func:`weighted`, :func:`stratified`, :func:`take`: sampling.
 - :func:`dedup`: MinHash LSH near-duplicates with distributed connected components.
 
-Every function gives the local result for the same data and seed.
+Every function gives the local result for the same data and seed, in the local shape:
+:func:`select` returns the local :class:`thresher.dsir.Selection`, the samplers a
+``pyarrow.Table`` (as :func:`thresher.sample.stratified_rows` and
+:func:`thresher.sample.take` do), :func:`dedup` a :class:`RayDeduplication` with the
+``table`` / ``write(path) -> Path`` of every thresher result (collected on the driver).
 """
 
 from __future__ import annotations

@@ -339,14 +339,20 @@ def _keep_block(group: pa.Table, setup: _Setup) -> pa.Table:
     )
 
 
-class RayDeduplication:
+class RayDeduplication(_shared.TableResult):
     """The outcome of :func:`dedup`: the annotated Dataset and the summary.
+
+    It has the shape of every thresher result (:class:`thresher._results.TableResult`,
+    as the local :class:`thresher.dedup.Deduplication`): :attr:`table` and
+    ``write(path) -> Path``. Both collect the result on the driver; to keep it
+    distributed, use :attr:`dataset` (e.g. ``dataset.write_parquet(folder)``).
 
     Attributes
     ----------
     dataset
         The rows with ``cluster_id``, ``is_duplicate`` and ``similarity`` columns
-        (``output="annotate"``) or only the kept rows (``output="keep"``); lazy.
+        (``output="annotate"``) or only the kept rows (``output="keep"``), with the
+        ``thresher_row`` column; lazy.
     summary
         The same counts as the local :class:`thresher.dedup.DedupSummary`.
     rounds
@@ -357,20 +363,29 @@ class RayDeduplication:
         self.dataset = dataset
         self.summary = summary
         self.rounds = rounds
+        self._table: pa.Table | None = None
+
+    @property
+    def table(self) -> pa.Table:
+        """The result materialised on the driver: :attr:`dataset` executed and collected
+        in row order, without the ``thresher_row`` column, equal to the local
+        :attr:`thresher.dedup.Deduplication.table` (computed once, then kept)."""
+        if self._table is None:
+            with thresher_errors():
+                parts = ray.get(self.dataset.to_arrow_refs())
+            table = pa.concat_tables([p for p in parts if p.num_rows] or parts[:1])
+            table = table.take(pa.array(np.argsort(table.column(ROW).to_numpy(), kind="stable")))
+            self._table = table.drop_columns([ROW]).combine_chunks()
+        return self._table
 
     def to_arrow(self) -> pa.Table:
-        """The result on the driver, in row order, without helper columns."""
-        with thresher_errors():
-            parts = ray.get(self.dataset.to_arrow_refs())
-        table = pa.concat_tables([p for p in parts if p.num_rows] or parts[:1])
-        table = table.take(pa.array(np.argsort(table.column(ROW).to_numpy(), kind="stable")))
-        return table.drop_columns([ROW]).combine_chunks()
+        """The result on the driver, in row order, without helper columns (:attr:`table`)."""
+        return self.table
 
-    def write(self, path: str) -> Any:
-        """Write the result (collected on the driver) as the local writer does."""
-        from thresher.io.writers import write_table
-
-        return write_table(self.to_arrow(), path)
+    def __len__(self) -> int:
+        """Documents in the corpus (the local :class:`~thresher.dedup.Deduplication`'s
+        length), known from the summary without collecting the rows."""
+        return self.summary.documents
 
     def __repr__(self) -> str:
         return f"RayDeduplication({self.summary})"
@@ -469,30 +484,21 @@ def dedup(
     ``partitions`` is the number of shuffle partitions (default: 4 per CPU of the
     cluster, at least 8). Returns a :class:`RayDeduplication`.
     """
-    if output not in ("annotate", "keep"):
-        raise invalid_parameter("output", f"must be 'annotate' or 'keep', got {output!r}")
-    if keep not in ("first", "longest", "score"):
-        raise invalid_parameter("keep", f"must be 'first', 'longest' or 'score', got {keep!r}")
-    if (keep == "score") != (score is not None):
-        raise invalid_parameter(
-            "score", "give a score (column name or values) exactly when keep='score'"
-        )
-    if verify not in ("signature", "exact"):
-        raise invalid_parameter("verify", f"must be 'signature' or 'exact', got {verify!r}")
-    if not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
-        raise invalid_parameter("threshold", f"must be strictly between 0 and 1, got {threshold!r}")
-    hasher = MinHasher(
-        num_perm,
-        ngram,
-        scheme=scheme,
-        seed=seed,
-        unit=unit,
-        lowercase=lowercase,
-        punctuation=punctuation,
-        digits=digits,
-        nfkc=nfkc,
+    _shared.check_dedup_policy(output, keep, score)
+    near = _shared.NearOptions(
+        threshold=threshold,
+        shingling=_shared.Shingling(
+            num_perm, ngram, scheme, seed, unit, lowercase, punctuation, digits, nfkc
+        ),
+        bands=bands,
+        rows=rows,
+        fp_weight=fp_weight,
+        fn_weight=fn_weight,
+        verify=verify,
+        keep=keep,
+        score=score,
     )
-    band_count, row_count = _shared.banding(threshold, num_perm, bands, rows, fp_weight, fn_weight)
+    hasher, band_count, row_count, _ = near.setup()  # score is a column name: no values
     check_column(dataset.schema(), text_column)
     if score is not None:
         check_column(dataset.schema(), score, "score column")

@@ -76,12 +76,12 @@ def uniform(
     return take(dataset, rows, row_number=row_number)
 
 
-def _reject_nulls(values: Any, rows: npt.NDArray[np.int64], name: str, rule: str) -> None:
+def _reject_nulls(values: Any, rows: npt.NDArray[np.int64], name: str) -> None:
     """The local error for a null in ``values``, naming its global row (a block's own
     positions mean nothing to the user)."""
     if values.null_count:
         local = int(pc.index(pc.is_null(values), True).as_py())
-        raise invalid_parameter(name, f"{name}[{int(rows[local])}] is null; {rule}")
+        raise _shared.null_error(name, int(rows[local]))
 
 
 def _block_weights(batch: pa.Table, column: str) -> npt.NDArray[Any]:
@@ -89,7 +89,7 @@ def _block_weights(batch: pa.Table, column: str) -> npt.NDArray[Any]:
     one named by its global row."""
     rows = row_ids(batch)
     values = batch.column(column)
-    _reject_nulls(values, rows, "weights", "weights must be finite and >= 0")
+    _reject_nulls(values, rows, "weights")
     weights = _shared.weight_array(values)
     _core.check_weights(weights, rows)
     return weights
@@ -160,7 +160,7 @@ def _group_sizes(batch: pa.Table, by: str, weight_column: str | None) -> pa.Tabl
     """Per distinct label: rows (of positive weight) and the first row (any weight)."""
     rows = row_ids(batch)
     labels = batch.column(by)
-    _reject_nulls(labels, rows, "groups", "every row needs a group")
+    _reject_nulls(labels, rows, "groups")
     counted = np.ones(len(rows), np.int64)
     if weight_column is not None:
         counted = (_block_weights(batch, weight_column) > 0).astype(np.int64)

@@ -9,11 +9,25 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from thresher.exceptions import EmptyInputError, invalid_parameter, located
+from thresher.exceptions import (
+    EmptyInputError,
+    InvalidParameterError,
+    invalid_parameter,
+    located,
+)
 
 Indices = npt.NDArray[np.int64]
 #: Weights: a numpy array, a pyarrow (chunked) array, or any array-like.
 WeightsLike: TypeAlias = "npt.ArrayLike | pa.Array | pa.ChunkedArray"
+
+
+#: What a null weight or group breaks, said by its error (locally and on Ray).
+_NULL_RULES = {"weights": "weights must be finite and >= 0", "groups": "every row needs a group"}
+
+
+def _null_error(name: str, row: int) -> InvalidParameterError:
+    """The error for a null ``name[row]`` (``"weights"`` or ``"groups"``)."""
+    return invalid_parameter(name, f"{name}[{row}] is null; {_NULL_RULES[name]}")
 
 
 def _weights(weights: WeightsLike) -> npt.NDArray[np.float64] | npt.NDArray[np.float32]:
@@ -23,9 +37,7 @@ def _weights(weights: WeightsLike) -> npt.NDArray[np.float64] | npt.NDArray[np.f
     if isinstance(weights, pa.Array):
         if weights.null_count:
             row = int(pc.index(pc.is_null(weights), True).as_py())
-            raise invalid_parameter(
-                "weights", f"weights[{row}] is null; weights must be finite and >= 0"
-            )
+            raise _null_error("weights", row)
         weights = weights.to_numpy(zero_copy_only=False)
     array: np.ndarray[Any, Any] = np.asarray(weights)
     if array.ndim != 1:

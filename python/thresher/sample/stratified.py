@@ -13,7 +13,7 @@ from thresher import _validation as check
 from thresher.exceptions import EmptyInputError, invalid_parameter, located
 from thresher.io.sources import SourceLike, call_kernel, read
 from thresher.progress import ProgressBar
-from thresher.sample._common import Indices, WeightsLike, _weights
+from thresher.sample._common import Indices, WeightsLike, _null_error, _weights
 from thresher.sample.allocation import Allocation, group_quotas
 from thresher.sample.stream import take
 
@@ -43,7 +43,7 @@ class _Groups:
             raise located(EmptyInputError, "groups is empty: there is nothing to sample from")
         row = _labels.first_null(column)
         if row is not None:
-            raise invalid_parameter("groups", f"groups[{row}] is null; every row needs a group")
+            raise _null_error("groups", row)
         self.labels, values = _labels.encode(column)
         self.low = 0
         self.values = values.to_pylist()
