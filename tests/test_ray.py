@@ -366,6 +366,25 @@ def test_a_bad_weight_in_a_later_block_is_named_by_its_global_row(bad: float | N
         tr.stratified(numbered, "g", 6, weight_column="w")
 
 
+@pytest.mark.parametrize("bad", [None, "high", float("nan")], ids=["null", "not numeric", "nan"])
+def test_a_bad_score_in_a_later_block_is_the_local_error(bad: object) -> None:
+    texts = [f"document number {i} with some words in it" for i in range(200)]
+    scores: list[object] = [1.0] * 200
+    scores[150] = bad
+    if isinstance(bad, str):
+        scores = [str(v) for v in scores]
+    table = pa.table({"text": texts, "s": scores})
+    with pytest.raises(ThresherError) as local:
+        thresher.dedup(table, keep="score", score="s")
+    numbered = tr.with_row_ids(ray.data.from_arrow([table.slice(0, 100), table.slice(100)]))
+    with pytest.raises(ThresherError) as remote:
+        tr.dedup(numbered, keep="score", score="s").summary  # noqa: B018
+    assert type(remote.value) is type(local.value)
+    if not isinstance(bad, str):  # a column's type is wrong in every block: no one row
+        assert str(remote.value) == str(local.value)
+        assert "150" in str(local.value)
+
+
 def test_bad_json_in_a_later_file_names_file_and_line(tmp_path: Path) -> None:
     good = write_records([{"text": "a b"}], tmp_path / "a.jsonl")
     bad = tmp_path / "b.jsonl"

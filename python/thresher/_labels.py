@@ -69,7 +69,10 @@ def encode(column: pa.Array, *, sort: bool = False) -> tuple[npt.NDArray[np.uint
     else:
         encoded = pc.dictionary_encode(column)
         codes, values = encoded.indices, encoded.dictionary
-    return np.ascontiguousarray(codes.to_numpy(zero_copy_only=False), dtype=np.uint32), values
+    array = codes.to_numpy(zero_copy_only=False)
+    if array.dtype == np.int32:  # Arrow's indices: non-negative, so reinterpreted in place
+        array = array.view(np.uint32)
+    return np.ascontiguousarray(array, dtype=np.uint32), values
 
 
 def check_per_row(labels: npt.NDArray[Any], n: int, name: str, rows_of: str) -> None:

@@ -222,14 +222,7 @@ def select(
                     best = _core.dsir_best(merged["row"], merged["key"], total_k)
                     pool[t] = {name: values[best] for name, values in merged.items()}
     bar.close()
-    if documents == 0:
-        raise located(EmptyInputError, "raw corpus is empty: it has no document")
-    if eligible < total_k:
-        raise invalid_parameter(
-            "k",
-            f"{total_k} documents requested but only {eligible} of {documents} are "
-            f"eligible (at least {min_length} tokens)",
-        )
+    _core.dsir_check_eligible(total_k, eligible, documents, min_length)
     chosen_rows, chosen_targets, chosen_weights = _core.dsir_resolve(
         np.concatenate([p["row"] for p in pool]).astype(np.uint64),
         np.concatenate([np.full(p["row"].size, t, np.uint32) for t, p in enumerate(pool)]),

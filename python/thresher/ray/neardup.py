@@ -34,8 +34,8 @@ import ray.data
 
 from thresher import _core, _shared
 from thresher.dedup import DedupSummary, KeepPolicy, MinHasher, Scheme, Unit
-from thresher.exceptions import EmptyInputError, MissingFieldError, invalid_parameter, located
-from thresher.ray._common import ROW, check_column, per_block, row_ids, thresher_errors
+from thresher.exceptions import EmptyInputError, MissingFieldError, located
+from thresher.ray._common import ROW, check_column, per_block, row_ids, runs, thresher_errors
 from thresher.ray.components import components
 
 __all__ = ["RayDeduplication", "dedup"]
@@ -102,17 +102,14 @@ def _signatures(batch: pa.Table, setup: _Setup) -> pa.Table:
         "length": pc.binary_length(text).cast(pa.int64()),
     }
     if setup.score is not None:
-        values = batch.column(setup.score)
-        if values.null_count or (
-            not pa.types.is_integer(values.type) and not pa.types.is_floating(values.type)
-        ):
-            raise invalid_parameter(
-                "score", f"column {setup.score!r} must be numeric without nulls"
-            )
-        scores = values.cast(pa.float64()).to_numpy(zero_copy_only=False)
-        if np.isnan(scores).any():
-            bad = int(rows[int(np.flatnonzero(np.isnan(scores))[0])])
-            raise invalid_parameter("score", f"row {bad}: score is NaN")
+        # Checked by the core function of the local run, one run of consecutive rows at
+        # a time so that a bad value is named by its global row.
+        scored = batch.select([setup.score])
+        parts = [
+            _core.dedup_score_values(scored.slice(start, stop - start), setup.score, first)
+            for first, start, stop in runs(rows)
+        ]
+        scores = np.concatenate(parts) if parts else np.zeros(0, np.float64)
         columns["score"] = scores
     return pa.table(columns)
 

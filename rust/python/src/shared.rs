@@ -7,29 +7,16 @@ use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods}
 use pyo3::prelude::*;
 
 use thresher_core::dedup::lsh;
-use thresher_core::dsir::select::{self, Selected};
+use thresher_core::dsir::select;
 use thresher_core::dsir::{Method, Normalization, SelectOptions, WeightOptions};
 use thresher_core::sample;
 
+use crate::convert::choice::{SelectChoice, WeightNormChoice};
+use crate::convert::corpus::{into_stream, Corpus};
+use crate::convert::vector::{slice, with_weights, Weights};
 use crate::detach::run;
 use crate::dsir::PyDsirModel;
 use crate::errors::{invalid, CoreError, CoreResult};
-
-/// A 1-D float32 or float64 numpy array, read in place.
-#[derive(FromPyObject)]
-enum Weights<'py> {
-    F64(PyReadonlyArray1<'py, f64>),
-    F32(PyReadonlyArray1<'py, f32>),
-}
-
-fn slice<'a, T: numpy::Element>(
-    name: &str,
-    array: &'a PyReadonlyArray1<'_, T>,
-) -> PyResult<&'a [T]> {
-    array
-        .as_slice()
-        .map_err(|_| invalid(name, "must be a C-contiguous 1-D array"))
-}
 
 /// `lsh::band_hash` of each row of `slots` (documents x rows of one band) for band
 /// number `band`.
@@ -63,7 +50,7 @@ fn lsh_band_pairs<'py>(
     max_group: usize,
 ) -> PyResult<Pairs<'py>> {
     let rows = slots.shape()[1];
-    let (bands, keys) = (slice("bands", &bands)?, slice("keys", &keys)?);
+    let (bands, keys) = (slice(&bands, "bands")?, slice(&keys, "keys")?);
     let ids: Vec<u64> = ids.as_array().iter().map(|&i| i as u64).collect();
     let slots = slots
         .as_slice()
@@ -82,6 +69,23 @@ fn lsh_exact_floor(threshold: f64, num_perm: usize) -> f64 {
     thresher_core::dedup::near::exact_floor(threshold, num_perm)
 }
 
+/// The values of the score column `column` of `source`, checked as a local
+/// near-duplicate run checks them (present, numeric, no null or NaN), its rows named
+/// from `first_row`.
+#[pyfunction]
+fn dedup_score_values<'py>(
+    py: Python<'py>,
+    source: Corpus,
+    column: &str,
+    first_row: u64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let stream = into_stream(py, source)?;
+    let values = run(py, None, |_| {
+        thresher_core::dedup::signatures::score_values_of_stream(stream, column, first_row)
+    })?;
+    Ok(PyArray1::from_vec(py, values))
+}
+
 /// The seed of group `group`'s uniform positions in a stratified sample under `seed`.
 #[pyfunction]
 fn stratified_group_seed(seed: u64, group: u64) -> u64 {
@@ -97,51 +101,54 @@ fn check_weights(
     rows: PyReadonlyArray1<'_, i64>,
 ) -> PyResult<u64> {
     let rows: Vec<u64> = rows.as_array().iter().map(|&r| r as u64).collect();
-    match &weights {
-        Weights::F64(w) => {
-            let w = slice("weights", w)?;
-            run(py, None, |_| sample::check_rows(w, &rows))
-        }
-        Weights::F32(w) => {
-            let w = slice("weights", w)?;
-            run(py, None, |_| sample::check_rows(w, &rows))
-        }
-    }
+    with_weights!(weights, |w| run(py, None, |_| sample::check_rows(w, &rows)))
 }
 
-/// Check the options of a DSIR selection against `model` as every selection does.
+/// Check the options of a DSIR selection against `model` as every selection does
+/// (`k`: the per-target counts, already split by the caller).
 #[pyfunction]
-#[pyo3(signature = (model, k, seed, method="gumbel", temperature=1.0, normalize="none", clip=None, min_length=0))]
+#[pyo3(signature = (model, k, seed, method=SelectChoice(Method::Gumbel), temperature=1.0, normalize=WeightNormChoice(Normalization::None), clip=None, min_length=0))]
+#[pyo3(
+    text_signature = "(model, k, seed, method='gumbel', temperature=1.0, normalize='none', clip=None, min_length=0)"
+)]
 #[allow(clippy::too_many_arguments)]
 fn dsir_check_select(
     model: &PyDsirModel,
-    k: Vec<i64>,
+    k: Vec<usize>,
     seed: u64,
-    method: &str,
+    method: SelectChoice,
     temperature: f64,
-    normalize: &str,
+    normalize: WeightNormChoice,
     clip: Option<(f64, f64)>,
     min_length: usize,
 ) -> CoreResult<()> {
-    if let Some(bad) = k.iter().find(|&&v| v <= 0) {
-        return Err(CoreError(thresher_core::Error::invalid(
-            "k",
-            format!("must be at least 1, got {bad}"),
-        )));
-    }
     let options = SelectOptions {
-        k: k.iter().map(|&v| v as usize).collect(),
+        k,
         seed,
-        method: Method::from_name(method)?,
+        method: method.0,
         temperature,
         weights: WeightOptions {
-            normalization: Normalization::from_name(normalize)?,
+            normalization: normalize.0,
             clip,
             min_length,
         },
         keep_all_columns: true,
     };
     Ok(select::check_options(&model.inner, &options)?)
+}
+
+/// The error of a selection that found too few eligible documents (or none at all),
+/// as every selection raises it; nothing when there are enough.
+#[pyfunction]
+fn dsir_check_eligible(
+    total_k: usize,
+    eligible: u64,
+    documents: u64,
+    min_length: usize,
+) -> CoreResult<()> {
+    Ok(select::check_eligible(
+        total_k, eligible, documents, min_length,
+    )?)
 }
 
 /// Positions of the best `k` candidates `(rows, keys)`, best first (larger key, then
@@ -153,7 +160,7 @@ fn dsir_best<'py>(
     keys: PyReadonlyArray1<'py, f64>,
     k: usize,
 ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-    let best = select::best_candidates(slice("rows", &rows)?, slice("keys", &keys)?, k)
+    let best = select::best_candidates(slice(&rows, "rows")?, slice(&keys, "keys")?, k)
         .map_err(CoreError)?;
     Ok(PyArray1::from_iter(py, best.into_iter().map(|i| i as i64)))
 }
@@ -175,32 +182,11 @@ fn dsir_resolve<'py>(
     Bound<'py, PyArray1<u32>>,
     Bound<'py, PyArray1<f64>>,
 )> {
-    let (rows, targets) = (rows.as_array(), targets.as_array());
-    let (keys, log_weights) = (keys.as_array(), log_weights.as_array());
-    let n = rows.len();
-    if targets.len() != n || keys.len() != n || log_weights.len() != n {
-        return Err(invalid(
-            "rows",
-            "rows, targets, keys and log_weights must have one entry per candidate",
-        ));
-    }
-    let mut candidates: Vec<Vec<Selected>> = vec![Vec::new(); k.len()];
-    for i in 0..n {
-        let t = targets[i] as usize;
-        let Some(part) = candidates.get_mut(t) else {
-            return Err(invalid(
-                "targets",
-                format!("target {t} has no count ({} targets)", k.len()),
-            ));
-        };
-        part.push(Selected {
-            row: rows[i],
-            target: t as u32,
-            log_weight: log_weights[i],
-            key: keys[i],
-        });
-    }
-    let chosen = select::resolve_targets(candidates, &k);
+    let (rows, targets) = (slice(&rows, "rows")?, slice(&targets, "targets")?);
+    let (keys, log_weights) = (slice(&keys, "keys")?, slice(&log_weights, "log_weights")?);
+    let chosen = run(py, None, |_| {
+        select::resolve_columns(rows, targets, keys, log_weights, &k)
+    })?;
     Ok((
         PyArray1::from_iter(py, chosen.iter().map(|s| s.row)),
         PyArray1::from_iter(py, chosen.iter().map(|s| s.target)),
@@ -214,9 +200,11 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lsh_band_hashes, m)?)?;
     m.add_function(wrap_pyfunction!(lsh_band_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(lsh_exact_floor, m)?)?;
+    m.add_function(wrap_pyfunction!(dedup_score_values, m)?)?;
     m.add_function(wrap_pyfunction!(stratified_group_seed, m)?)?;
     m.add_function(wrap_pyfunction!(check_weights, m)?)?;
     m.add_function(wrap_pyfunction!(dsir_check_select, m)?)?;
+    m.add_function(wrap_pyfunction!(dsir_check_eligible, m)?)?;
     m.add_function(wrap_pyfunction!(dsir_best, m)?)?;
     m.add_function(wrap_pyfunction!(dsir_resolve, m)?)?;
     Ok(())

@@ -56,6 +56,20 @@ pub fn score_values(batch: &RecordBatch, name: &str, first_row: u64) -> Result<V
     Ok(values)
 }
 
+/// [`score_values`] of column `name` over every batch of `stream`, whose first row is
+/// row `first_row` of the corpus (so that a part of a corpus names its rows as the
+/// whole does).
+pub fn score_values_of_stream(stream: BatchStream, name: &str, first_row: u64) -> Result<Vec<f64>> {
+    let mut out = Vec::new();
+    let mut row = first_row;
+    for batch in stream {
+        let batch = batch?;
+        out.extend(score_values(&batch, name, row)?);
+        row += batch.num_rows() as u64;
+    }
+    Ok(out)
+}
+
 /// Signatures of every document of `stream` (column `column`); with `score_column`,
 /// also that column's values.
 pub fn signatures_of_stream(

@@ -34,20 +34,6 @@ pub enum Method {
     TopK,
 }
 
-impl Method {
-    /// The method named `name` (`"gumbel"` or `"top_k"`).
-    pub fn from_name(name: &str) -> Result<Self> {
-        match name {
-            "gumbel" => Ok(Method::Gumbel),
-            "top_k" => Ok(Method::TopK),
-            other => Err(Error::invalid(
-                "method",
-                format!("must be 'gumbel' or 'top_k', got {other:?}"),
-            )),
-        }
-    }
-}
-
 /// What to select and how.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SelectOptions {
@@ -273,22 +259,7 @@ pub fn select(
         Ok(true)
     })?;
 
-    if documents == 0 {
-        return Err(Error::EmptyInput {
-            what: "raw corpus".into(),
-            detail: "it has no document".into(),
-        });
-    }
-    if (eligible as usize) < total_k {
-        return Err(Error::invalid(
-            "k",
-            format!(
-                "{total_k} documents requested but only {eligible} of {documents} are eligible \
-                 (at least {} tokens)",
-                options.weights.min_length
-            ),
-        ));
-    }
+    check_eligible(total_k, eligible, documents, options.weights.min_length)?;
     let selected = resolve_heaps(heaps, &options.k);
     let chosen: HashSet<u64> = selected.iter().map(|s| s.row).collect();
     let rows = buffer.finish(&chosen, schema.expect("a non-empty stream has a schema"))?;
@@ -350,6 +321,68 @@ pub fn best_candidates(rows: &[u64], keys: &[f64], k: usize) -> Result<Vec<usize
     Ok(order)
 }
 
+/// The error of a selection over `documents` documents of which `eligible` have at
+/// least `min_length` tokens, when `total_k` were requested: an empty corpus, or too
+/// few eligible documents. Every selection, local or distributed, ends its scan here.
+pub fn check_eligible(
+    total_k: usize,
+    eligible: u64,
+    documents: u64,
+    min_length: usize,
+) -> Result<()> {
+    if documents == 0 {
+        return Err(Error::EmptyInput {
+            what: "raw corpus".into(),
+            detail: "it has no document".into(),
+        });
+    }
+    if (eligible as usize) < total_k {
+        return Err(Error::invalid(
+            "k",
+            format!(
+                "{total_k} documents requested but only {eligible} of {documents} are eligible \
+                 (at least {min_length} tokens)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// [`resolve_targets`] of candidates given as columns: candidate `i` is row `rows[i]`
+/// for target `targets[i]`, with its key and log weight.
+pub fn resolve_columns(
+    rows: &[u64],
+    targets: &[u32],
+    keys: &[f64],
+    log_weights: &[f64],
+    k: &[usize],
+) -> Result<Vec<Selected>> {
+    let n = rows.len();
+    if targets.len() != n || keys.len() != n || log_weights.len() != n {
+        return Err(Error::invalid(
+            "rows",
+            "rows, targets, keys and log_weights must have one entry per candidate",
+        ));
+    }
+    let mut candidates: Vec<Vec<Selected>> = vec![Vec::new(); k.len()];
+    for i in 0..n {
+        let t = targets[i] as usize;
+        let Some(part) = candidates.get_mut(t) else {
+            return Err(Error::invalid(
+                "targets",
+                format!("target {t} has no count ({} targets)", k.len()),
+            ));
+        };
+        part.push(Selected {
+            row: rows[i],
+            target: targets[i],
+            log_weight: log_weights[i],
+            key: keys[i],
+        });
+    }
+    Ok(resolve_targets(candidates, k))
+}
+
 /// Each target in order takes its best `k[t]` candidates (`candidates[t]`, any
 /// order) not taken before; row order out. Local and distributed selections both
 /// end here, so several targets resolve the same way.
@@ -377,6 +410,32 @@ pub fn resolve_targets(candidates: Vec<Vec<Selected>>, k: &[usize]) -> Vec<Selec
 mod tests {
     use super::*;
     use crate::dsir::Normalization;
+
+    #[test]
+    fn too_few_eligible_documents_name_k_and_an_empty_corpus_is_empty_input() {
+        assert!(check_eligible(3, 3, 10, 100).is_ok());
+        let err = check_eligible(4, 3, 10, 100).unwrap_err().to_string();
+        assert!(err
+            .contains("4 documents requested but only 3 of 10 are eligible (at least 100 tokens)"));
+        assert!(matches!(
+            check_eligible(1, 0, 0, 0),
+            Err(Error::EmptyInput { .. })
+        ));
+    }
+
+    #[test]
+    fn resolve_columns_groups_candidates_by_target() {
+        let rows = [5u64, 6, 5, 7];
+        let targets = [0u32, 0, 1, 1];
+        let keys = [2.0, 1.0, 3.0, 0.5];
+        let weights = [-1.0, -2.0, -3.0, -4.0];
+        let chosen = resolve_columns(&rows, &targets, &keys, &weights, &[1, 1]).unwrap();
+        let got: Vec<(u64, u32)> = chosen.iter().map(|s| (s.row, s.target)).collect();
+        // Target 0 takes row 5 first, so target 1 falls back to row 7.
+        assert_eq!(got, vec![(5, 0), (7, 1)]);
+        assert!(resolve_columns(&rows, &targets, &keys, &weights[..3], &[1, 1]).is_err());
+        assert!(resolve_columns(&rows, &targets, &keys, &weights, &[1]).is_err());
+    }
 
     #[test]
     fn keys_are_the_key_of_each_row_and_check_lengths() {
@@ -419,13 +478,5 @@ mod tests {
         let out = resolve_targets(vec![first, second], &[1, 2]);
         let got: Vec<(u64, u32)> = out.iter().map(|s| (s.row, s.target)).collect();
         assert_eq!(got, [(1, 1), (4, 1), (7, 0)]);
-    }
-
-    #[test]
-    fn names_are_parsed_with_one_message() {
-        assert_eq!(Method::from_name("top_k").unwrap(), Method::TopK);
-        let err = Method::from_name("best").unwrap_err().to_string();
-        assert!(err.contains("'gumbel' or 'top_k'"), "{err}");
-        assert!(Normalization::from_name("per_word").is_err());
     }
 }

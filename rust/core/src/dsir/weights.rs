@@ -41,20 +41,6 @@ impl Default for WeightOptions {
     }
 }
 
-impl Normalization {
-    /// The normalisation named `name` (`"none"` or `"per_token"`).
-    pub fn from_name(name: &str) -> Result<Self> {
-        match name {
-            "none" => Ok(Normalization::None),
-            "per_token" => Ok(Normalization::PerToken),
-            other => Err(Error::invalid(
-                "normalize",
-                format!("must be 'none' or 'per_token', got {other:?}"),
-            )),
-        }
-    }
-}
-
 impl WeightOptions {
     /// Check the options.
     pub fn validate(&self) -> Result<()> {

@@ -1,7 +1,8 @@
 //! String options as types (the polars `Wrap<T>` pattern): each choice is one
 //! `FromPyObject` newtype over the enum it selects, and every misspelt option is refused
-//! with the same message, "`name` must be one of {'a', 'b'}, got 'c'" (raised as
-//! `InvalidParameterError` naming the parameter). Binding functions take the newtype,
+//! with the message the Python checks give (`thresher._validation.choice`): "invalid
+//! name: must be one of 'a', 'b', got 'c'", an `InvalidParameterError` naming the
+//! parameter. Binding functions take the newtype,
 //! never a `&str` to match by hand.
 
 use pyo3::prelude::*;
@@ -15,20 +16,20 @@ use thresher_core::rebalance::Method as ResampleMethod;
 
 use crate::errors::invalid;
 
-/// The one message shape of a refused choice: "`name` must be one of {'a', 'b'}, got
-/// X", with `got` shown as Python shows it.
-pub fn one_of_message(name: &str, names: &[&str], got: &str) -> String {
+/// The message of a refused choice after "invalid name: ": "must be one of 'a', 'b',
+/// got X", with `got` shown as Python shows it.
+pub fn one_of_message(names: &[&str], got: &str) -> String {
     let list = names
         .iter()
         .map(|n| format!("'{n}'"))
         .collect::<Vec<_>>()
         .join(", ");
-    format!("`{name}` must be one of {{{list}}}, got {got}")
+    format!("must be one of {list}, got {got}")
 }
 
 /// The refusal of `got` for the parameter `name`, which accepts `names`.
 pub fn not_one_of(name: &str, names: &[&str], got: &str) -> PyErr {
-    invalid(name, one_of_message(name, names, got))
+    invalid(name, one_of_message(names, got))
 }
 
 /// `pub struct $wrapper(pub $target)`, extracted from one of the strings on the left.
@@ -231,8 +232,8 @@ mod tests {
     #[test]
     fn every_refusal_has_one_shape() {
         assert_eq!(
-            one_of_message("metric", MetricChoice::NAMES, "'manhattan'"),
-            "`metric` must be one of {'euclidean', 'l2', 'cosine'}, got 'manhattan'"
+            one_of_message(MetricChoice::NAMES, "'manhattan'"),
+            "must be one of 'euclidean', 'l2', 'cosine', got 'manhattan'"
         );
         assert_eq!(KeepChoice::NAMES, &["first", "longest", "score"]);
     }
