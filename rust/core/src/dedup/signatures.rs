@@ -133,3 +133,51 @@ pub fn signatures_of_texts(hasher: &MinHasher, texts: &[&str]) -> CorpusSignatur
     out.lengths = texts.iter().map(|t| t.len() as u64).collect();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Float64Array, Int32Array, StringArray};
+    use arrow_schema::{Field, Schema};
+
+    use super::*;
+
+    fn batch(values: Vec<Option<f64>>) -> RecordBatch {
+        let schema = Schema::new(vec![Field::new("s", DataType::Float64, true)]);
+        RecordBatch::try_new(Arc::new(schema), vec![Arc::new(Float64Array::from(values))]).unwrap()
+    }
+
+    #[test]
+    fn scores_of_a_stream_name_bad_rows_from_its_first_row() {
+        let good = || Ok(batch(vec![Some(1.0), Some(2.5)]));
+        let stream: BatchStream = Box::new(vec![good(), good()].into_iter());
+        assert_eq!(
+            score_values_of_stream(stream, "s", 100).unwrap(),
+            [1.0, 2.5, 1.0, 2.5]
+        );
+        // The NaN is row 1 of the second batch: row 100 + 2 + 1 of the corpus.
+        let bad = Ok(batch(vec![Some(1.0), Some(f64::NAN)]));
+        let stream: BatchStream = Box::new(vec![good(), bad].into_iter());
+        let err = score_values_of_stream(stream, "s", 100)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row 103"), "{err}");
+        let nulls: BatchStream = Box::new(vec![Ok(batch(vec![Some(1.0), None]))].into_iter());
+        assert!(score_values_of_stream(nulls, "s", 0).is_err());
+        let schema = Schema::new(vec![Field::new("t", DataType::Utf8, false)]);
+        let text = RecordBatch::try_new(
+            Arc::new(schema),
+            vec![Arc::new(StringArray::from(vec!["a"]))],
+        )
+        .unwrap();
+        let missing: BatchStream = Box::new(vec![Ok(text)].into_iter());
+        assert!(score_values_of_stream(missing, "s", 0).is_err());
+        let schema = Schema::new(vec![Field::new("s", DataType::Int32, false)]);
+        let ints =
+            RecordBatch::try_new(Arc::new(schema), vec![Arc::new(Int32Array::from(vec![3]))])
+                .unwrap();
+        let ints: BatchStream = Box::new(vec![Ok(ints)].into_iter());
+        assert_eq!(score_values_of_stream(ints, "s", 0).unwrap(), [3.0]);
+    }
+}

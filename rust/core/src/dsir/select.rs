@@ -409,7 +409,6 @@ pub fn resolve_targets(candidates: Vec<Vec<Selected>>, k: &[usize]) -> Vec<Selec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsir::Normalization;
 
     #[test]
     fn too_few_eligible_documents_name_k_and_an_empty_corpus_is_empty_input() {
