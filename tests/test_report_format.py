@@ -1,0 +1,134 @@
+"""Numbers written for people, and the page's text: sizes, counts, durations and
+shares, escaping of user text, and the contents of each section."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+from report_stats import HOSTILE_FILE, HOSTILE_LABEL, stats
+from thresher.exceptions import InvalidParameterError, WriteError
+from thresher.report import render, write_report
+from thresher.report.units import count, duration, number, share, size
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0, "0 B"),
+        (999, "999 B"),
+        (1_000, "1 kB"),
+        (1_234, "1.23 kB"),
+        (12_345_678, "12.3 MB"),
+        (999_999, "1 MB"),  # rounding carries into the next unit
+        (1_200_000_000, "1.2 GB"),
+        (5_600_000_000_000, "5.6 TB"),
+    ],
+)
+def test_sizes_use_decimal_units(value: int, shown: str) -> None:
+    assert size(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0, "0"),
+        (9_999, "9,999"),
+        (10_000, "10 k"),
+        (3_400_000, "3.4 M"),
+        (999_950, "1 M"),
+        (2_610_000, "2.61 M"),
+        (1_310_000_000, "1.31 G"),
+    ],
+)
+def test_counts_keep_digits_below_ten_thousand_then_shorten(value: int, shown: str) -> None:
+    assert count(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0.0, "0 ms"),
+        (0.087, "87 ms"),
+        (1.5, "1.5 s"),
+        (42.04, "42.0 s"),
+        (60.0, "1 min 00 s"),
+        (611.0, "10 min 11 s"),
+        (4361.5, "1 h 13 min"),
+    ],
+)
+def test_durations(seconds: float, shown: str) -> None:
+    assert duration(seconds) == shown
+
+
+def test_shares_and_numbers() -> None:
+    assert share(500_000, 3_400_000) == "14.7%"
+    assert share(10, 3_400_000) == "0.00029%"
+    assert share(1, 0) == "—"
+    assert [number(x) for x in (-8.0, 0.5, 2.25, 12345.6)] == ["-8", "0.5", "2.25", "12,346"]
+
+
+def _text(html: str) -> str:
+    """The page's visible text, roughly: tags removed, entities decoded."""
+    return unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_page_shows_each_step_with_people_numbers() -> None:
+    html = render(stats())
+    text = _text(html)
+    for shown in ("length filter", "near-dedup", "DSIR toward wiki", "3.4 M", "5.6 GB", "1.21 GB"):
+        assert shown in text
+    # The dedup step's unknown tokens_out shows as a dash, not as "None".
+    assert "None" not in text
+    assert "1 h 13 min" in text and "2026-12-03 14:00:00 UTC" in text
+
+
+def test_user_text_is_escaped_everywhere() -> None:
+    html = render(stats())
+    assert "<script" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert HOSTILE_LABEL in _text(html) and HOSTILE_FILE in _text(html)
+    assert "crawl-2026 &amp; friends" in html
+
+
+def test_a_run_without_composition_histograms_or_dedup_omits_their_sections() -> None:
+    s = stats()
+    s["composition"], s["histograms"], s["cluster_sizes"] = None, [], None
+    html = render(s)
+    assert 'data-chart="funnel"' in html
+    for absent in ('id="composition"', 'id="histograms"', 'id="clusters"'):
+        assert absent not in html
+
+
+def test_many_labels_merge_into_other_in_the_chart() -> None:
+    s = stats()
+    s["composition"]["before"] = {f"label{i:03d}": 1000 - i for i in range(120)}
+    s["composition"]["after"] = {f"label{i:03d}": i for i in range(120)}
+    html = render(s)
+    chart = re.search(r'<svg class="chart" data-chart="composition".*?</svg>', html)
+    assert chart is not None
+    assert chart.group(0).count('<rect class="bar') == 2 * 31
+    assert "other (90 labels)" in chart.group(0)
+    assert "label119" in html  # the table still lists every label (below its cap)
+
+
+def test_write_report_replaces_the_file_atomically(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    out.write_text("old", encoding="utf-8")
+    assert write_report(stats(), out) == out
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_write_report_leaves_nothing_behind_on_bad_stats_or_a_missing_directory(
+    tmp_path: Path,
+) -> None:
+    bad = stats()
+    del bad["output"]
+    with pytest.raises(InvalidParameterError):
+        write_report(bad, tmp_path / "report.html")
+    with pytest.raises(WriteError):
+        write_report(stats(), tmp_path / "missing" / "report.html")
+    assert list(tmp_path.iterdir()) == []
