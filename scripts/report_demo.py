@@ -160,7 +160,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="directory for the run's files")
     parser.add_argument("--png", type=Path, help="also write a screenshot here")
     parser.add_argument("--width", type=int, default=1200)
-    parser.add_argument("--height", type=int, default=1800)
+    parser.add_argument("--height", type=int, default=2800, help="2800: the whole demo report")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     stats = run(args.out)

@@ -18,7 +18,7 @@ from thresher.report.units import count, duration, number, share, size
 __all__ = ["MAX_CHART_LABELS", "MAX_TABLE_ROWS", "render_page"]
 
 #: Labels drawn in the composition chart; the rest are merged into one "other" group.
-MAX_CHART_LABELS = 30
+MAX_CHART_LABELS = 20
 #: Rows of a table (labels, input files, shards) before the rest are summarised.
 MAX_TABLE_ROWS = 200
 
@@ -61,6 +61,7 @@ svg.chart .bar.s1, svg.chart .swatch.s1 { fill: var(--c1); }
 svg.chart .bar:hover { opacity: .75; }
 svg.chart line.grid { stroke: var(--line); stroke-width: 1; }
 svg.chart line.axis { stroke: var(--muted); stroke-width: 1; }
+details summary { cursor: pointer; color: var(--accent); margin: 8px 0; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 """
 
@@ -243,7 +244,10 @@ def _composition(stats: RunStats) -> str:
     return (
         f'<section id="composition"><h2>Composition by {escape(comp["column"])}</h2>'
         f'<p class="note">Share of documents per label before ({count(total_b)} documents) and '
-        f"after ({count(total_a)} documents) the run.</p>{chart}{table}{more}</section>"
+        f"after ({count(total_a)} documents) the run.</p>{chart}"
+        # The table of every label is folded (HTML's own <details>, no script needed).
+        f"<details><summary>Every label ({count(len(labels))})</summary>{table}{more}</details>"
+        "</section>"
     )
 
 
