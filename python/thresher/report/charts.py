@@ -66,7 +66,7 @@ def bars(kind: str, rows: Sequence[tuple[str, float, str]], *, css: str = "") ->
     2
     """
     top = max((value for _, value, _ in rows), default=0) or 1
-    plot = WIDTH - _LABEL_WIDTH - 250
+    plot = WIDTH - _LABEL_WIDTH - 340
     body = []
     for i, (label, value, shown) in enumerate(rows):
         y = i * _ROW + 4
@@ -189,14 +189,14 @@ def columns(
         )
     n = len(heights)
     slot = plot_w / max(n, 1)
-    # A few bars stay narrow columns rather than filling the width.
-    bar_w = min(slot * 0.84, 64)
+    # Labels on edges (n + 1) sit between bars; labels of bars (n) sit under them.
+    on_edges = len(labels) == n + 1
+    # A histogram's bins touch; a few categories stay narrow columns.
+    bar_w = slot * 0.96 if on_edges else min(slot * 0.84, 64)
     for i, (h, tip) in enumerate(zip(heights, tips, strict=True)):
         y = y_of(h) if h > 0 else top_pad + plot_h
         x = left + (i + 0.5) * slot - bar_w / 2
         body.append(_bar(x, y, bar_w, top_pad + plot_h - y, "", tip))
-    # Labels on edges (n + 1) sit between bars; labels of bars (n) sit under them.
-    on_edges = len(labels) == n + 1
     every = max(1, math.ceil(len(labels) / 14))
     for i, label in enumerate(labels):
         if i % every:

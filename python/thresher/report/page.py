@@ -136,12 +136,17 @@ def _header(stats: RunStats) -> str:
 def _steps(stats: RunStats) -> str:
     steps: list[Step] = stats["steps"]
     src = stats["input"]
-    rows = [("input", src["documents"], f"{count(src['documents'])} docs · {size(src['bytes'])}")]
+
+    def amounts(documents: int, num_bytes: int, tokens: int | None) -> str:
+        shown = f"{count(documents)} docs · {size(num_bytes)}"
+        return shown if tokens is None else f"{shown} · {count(tokens)} tokens"
+
+    rows = [("input", src["documents"], amounts(src["documents"], src["bytes"], src["tokens"]))]
     rows += [
         (
             s["name"],
             s["documents_out"],
-            f"{count(s['documents_out'])} docs · {size(s['bytes_out'])}"
+            f"{amounts(s['documents_out'], s['bytes_out'], s['tokens_out'])}"
             f" ({share(s['documents_out'], src['documents'])})",
         )
         for s in steps
