@@ -3,6 +3,7 @@ shares, escaping of user text, and the contents of each section."""
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 from pathlib import Path
@@ -133,3 +134,35 @@ def test_write_report_leaves_nothing_behind_on_bad_stats_or_a_missing_directory(
     with pytest.raises(WriteError):
         write_report(stats(), tmp_path / "missing" / "report.html")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_writes_the_report_of_a_saved_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from thresher.report.__main__ import main
+
+    saved = tmp_path / "stats.json"
+    saved.write_text(json.dumps(stats()), encoding="utf-8")
+    assert main([str(saved)]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "report.html")
+    assert (tmp_path / "report.html").read_text(encoding="utf-8") == render(stats())
+
+
+def test_the_command_names_the_file_line_and_field_at_fault(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from thresher.report.__main__ import main
+
+    saved = tmp_path / "stats.json"
+    saved.write_text('{"title": "run",\n "seconds": }', encoding="utf-8")
+    assert main([str(saved)]) == 2
+    assert f"{saved}:2: not JSON" in capsys.readouterr().err
+    bad = stats()
+    bad["steps"][0]["seconds"] = "fast"
+    saved.write_text(json.dumps(bad), encoding="utf-8")
+    assert main([str(saved), str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert f"{saved}: invalid stats.steps[0].seconds" in err
+    assert not (tmp_path / "r.html").exists()
+    assert main([str(tmp_path / "missing.json")]) == 2
+    assert "cannot read the run statistics" in capsys.readouterr().err
