@@ -166,3 +166,18 @@ def test_the_command_names_the_file_line_and_field_at_fault(
     assert not (tmp_path / "r.html").exists()
     assert main([str(tmp_path / "missing.json")]) == 2
     assert "cannot read the run statistics" in capsys.readouterr().err
+
+
+def test_edge_cases_render_their_own_notes() -> None:
+    s = stats()
+    s["steps"] = []
+    s["cluster_sizes"] = {}
+    s["histograms"] = [{"name": "all zero", "edges": [0, 1], "counts": [0]}]
+    s["output"]["shards"] = []
+    s["input"]["documents"] = 0
+    html = render(s)
+    text = _text(html)
+    assert "The run had no step." in text and 'data-chart="funnel"' not in html
+    assert "No duplicate cluster was found." in text
+    assert html.count('<rect class="bar') == 1 + 2 * 5  # the empty bin, the composition
+    assert "0 steps, 0 output shards" in text and "None." in text
