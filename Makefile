@@ -4,7 +4,7 @@ PYTHON ?= python3
 # dependencies once (a full LTO release build is for wheels, see pyproject.toml).
 PROFILE ?= dev-opt
 
-.PHONY: help install test test-rust test-python lint bench bench-sample bench-dedup bench-kmeans bench-gme bench-quadmix bench-smote bench-shapley demo
+.PHONY: help install browser test test-rust test-python lint bench bench-sample bench-dedup bench-kmeans bench-gme bench-quadmix bench-smote bench-shapley demo
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -13,7 +13,17 @@ install:  ## install thresher (editable) with its test and lint dependencies
 	$(PYTHON) -m pip install --quiet maturin
 	$(PYTHON) -m pip install --quiet -e '.[test,lint]' -C build-args="--profile $(PROFILE)"
 
-test: install test-rust test-python lint-quick  ## install, then run every test (Rust and Python)
+test: install browser test-rust test-python lint-quick  ## install, then run every test (Rust and Python)
+
+# Debian's chromium, for the report's browser test (tests/test_report_browser.py), when it
+# is missing and apt-get can run (as root); otherwise say how, and the test skips.
+browser:  ## install Debian's chromium for the report's browser test, if missing
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "chromium is missing: run 'apt-get install chromium' as root (the browser test skips)"; \
+	  fi; }
 
 test-rust:  ## Rust unit and property tests of the core crate
 	cargo test --profile $(PROFILE) -p thresher-core
