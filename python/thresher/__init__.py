@@ -25,6 +25,7 @@ from thresher.dsir import DSIR, Selection
 from thresher.gme import GME
 from thresher.io.sources import Source, read
 from thresher.io.writers import write_table
+from thresher.pipeline import Pipeline
 
 __all__ = [
     "DSIR",
@@ -33,6 +34,7 @@ __all__ = [
     "Deduplication",
     "KMeans",
     "MinHasher",
+    "Pipeline",
     "Selection",
     "Source",
     "__version__",

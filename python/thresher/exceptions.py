@@ -32,7 +32,9 @@ __all__ = [
     "MissingFieldError",
     "ModelFileError",
     "ParseError",
+    "PipelineError",
     "ReadError",
+    "ResumeError",
     "SchemaMismatchError",
     "ThresherError",
     "WriteError",
@@ -104,6 +106,17 @@ class ManifestError(ThresherError, ValueError):
 class MissingDependencyError(ThresherError, ImportError):
     """An optional package is needed (``fsspec`` and its protocol's package, such as
     ``s3fs``, for remote URLs)."""
+
+
+class PipelineError(ThresherError, ValueError):
+    """A pipeline file is invalid: an unknown step, a parameter of the wrong type, a
+    column no earlier step makes, a missing input. ``path`` and ``line`` name the place
+    in the pipeline file; raised before any work starts."""
+
+
+class ResumeError(ThresherError):
+    """A run cannot resume: its inputs or parameters changed since the interrupted run.
+    The message lists what changed; ``--force`` (``force=True``) starts again."""
 
 
 class InternalError(ThresherError, RuntimeError):

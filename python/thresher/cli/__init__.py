@@ -1,6 +1,7 @@
 """The ``thresher`` command line: one module per family of subcommands.
 
-``thresher demo`` runs DSIR on the bundled demo corpus (:mod:`.demo`); ``thresher
+``thresher demo`` runs DSIR on the bundled demo corpus (:mod:`.demo`); ``thresher run``
+runs a declared curation pipeline with resume (:mod:`.run`); ``thresher
 dsir`` selects documents of any corpus toward a target (:mod:`.dsir`); ``thresher
 sample`` draws a uniform, weighted or stratified sample of rows (:mod:`.sample`);
 ``thresher dedup`` removes near-duplicate or exact duplicate documents (:mod:`.dedup`);
@@ -30,6 +31,7 @@ from thresher.cli import (
     mixing,
     options,
     rebalance,
+    run,
     sample,
     value,
 )
@@ -39,7 +41,7 @@ from thresher.exceptions import ThresherError
 __all__ = ["main"]
 
 # In the order ``thresher --help`` lists them.
-_FAMILIES = (demo, dsir, sample, dedup, diversity, mixing, rebalance, value)
+_FAMILIES = (demo, run, dsir, sample, dedup, diversity, mixing, rebalance, value)
 
 
 def _parser() -> argparse.ArgumentParser:

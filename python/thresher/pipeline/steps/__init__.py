@@ -1,0 +1,35 @@
+"""The step types a pipeline file can use, by their ``type`` name.
+
+========== ============================================================ ==============
+type       what it does                                                 columns made
+========== ============================================================ ==============
+length     word, character and byte bounds                              words, chars
+filter     keep rows by any column's value (range or list)              --
+dedup      near-duplicate removal (MinHash LSH)                         minhash,
+                                                                        cluster_id,
+                                                                        is_duplicate
+dsir       importance weights toward a target; optional resampling      dsir_log_weight,
+                                                                        dsir_tokens
+sample     uniform, weighted or stratified sample (k, fraction, tokens) --
+mixture    shares per label (k or tokens)                               --
+========== ============================================================ ==============
+
+Every run also annotates ``bytes`` (UTF-8 bytes of the text) and makes available the
+input columns that steps name.
+"""
+
+from __future__ import annotations
+
+from thresher.pipeline.steps.base import Decision, Step
+from thresher.pipeline.steps.dedup import DedupStep
+from thresher.pipeline.steps.dsir import DsirStep
+from thresher.pipeline.steps.filter import FilterStep
+from thresher.pipeline.steps.length import LengthStep
+from thresher.pipeline.steps.mixture import MixtureStep
+from thresher.pipeline.steps.sample import SampleStep
+
+__all__ = ["STEP_TYPES", "Decision", "Step"]
+
+STEP_TYPES: dict[str, type[Step]] = {
+    cls.type: cls for cls in (LengthStep, FilterStep, DedupStep, DsirStep, SampleStep, MixtureStep)
+}
