@@ -87,6 +87,9 @@ __all__ = [
 #: Arrow bytes per shard when ``shard_size`` is not given: 256 MiB.
 DEFAULT_SHARD_SIZE = 256 << 20
 
+#: Arrow bytes gathered into one Parquet row group: 32 MiB.
+ROW_GROUP_BYTES = 32 << 20
+
 #: Output formats by name, and the file suffix of each.
 FORMATS = {
     "parquet": ".parquet",
@@ -191,7 +194,9 @@ class _Part:
     """One output file written incrementally and atomically (staged if remote).
 
     The Parquet writer goes to a hidden temporary name renamed on :meth:`finish`;
-    the Rust JSONL writer does its own temporary name and rename.
+    the Rust JSONL writer does its own temporary name and rename. Parquet batches are
+    gathered into row groups of about :data:`ROW_GROUP_BYTES` (small batches would make
+    small row groups: slower to write, worse compression, slower to read).
     """
 
     def __init__(self, target: str, fmt: str, schema: pa.Schema | None) -> None:
@@ -210,16 +215,27 @@ class _Part:
             _check_directory(self._local)
         self._tmp = self._local.with_name(f".{name}.{os.getpid()}.{next(_TEMP_COUNTER)}.tmp")
         self._writer: Any = None
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_bytes = 0
 
     def write(self, batch: pa.RecordBatch) -> None:
         if self._writer is None:
             self._open(batch.schema)
         if self.format == "parquet":
-            self._writer.write_batch(batch)
+            self._pending.append(batch)
+            self._pending_bytes += batch.nbytes
+            if self._pending_bytes >= ROW_GROUP_BYTES:
+                self._flush()
         else:
             self._writer.write(batch)
         self.rows += batch.num_rows
         self.arrow_bytes += batch.nbytes
+
+    def _flush(self) -> None:
+        if self._pending:
+            table = pa.Table.from_batches(self._pending, schema=self.schema)
+            self._pending, self._pending_bytes = [], 0
+            self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
 
     def _open(self, schema: pa.Schema) -> None:
         self.schema = schema
@@ -236,6 +252,12 @@ class _Part:
         """Complete the file (upload it if remote) and describe it."""
         if self._writer is None:
             self._open(self.schema if self.schema is not None else pa.schema([]))
+        if self.format == "parquet":
+            try:
+                self._flush()
+            except BaseException:
+                self.abort()
+                raise
         writer, self._writer = self._writer, None
         try:
             if self.format == "parquet":
@@ -260,6 +282,7 @@ class _Part:
 
     def abort(self) -> None:
         """Stop writing and remove the temporary file; the target is left untouched."""
+        self._pending = []
         writer, self._writer = self._writer, None
         if writer is not None and self.format == "parquet":
             with contextlib.suppress(Exception):
