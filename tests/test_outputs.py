@@ -307,3 +307,61 @@ def test_fingerprint_samples_large_files(tmp_path: Path) -> None:
         f.seek(5 * mib - 10)
         f.write(b"b")
     assert fingerprint(path) != before
+
+
+def _verbs(raw: Path, target: Path, work: Path) -> dict[str, list[str]]:
+    """Each corpus-writing verb's arguments, without ``--out``."""
+    table = _read(raw)
+    scored = table.append_column("q", pa.array([float(i % 7) for i in range(table.num_rows)]))
+    pq.write_table(scored, work / "scored.parquet")
+    (work / "params.json").write_text(json.dumps({"*": {"threshold": 0.5, "rate": 1.5}}))
+    quiet = ["--quiet"]
+    return {
+        "dedup": ["dedup", str(raw), "--annotate", "--threshold", "0.7", *quiet],
+        "dsir": ["dsir", "--target", str(target), "--raw", str(raw), "-k", "40", *quiet],
+        "sample-by": ["sample", str(raw), "--by", "domain", "-k", "60", *quiet],
+        "sample-k": ["sample", str(raw), "-k", "50", "--seed", "2", *quiet],
+        "quadmix": [
+            "quadmix",
+            str(work / "scored.parquet"),
+            "--score",
+            "q",
+            "--domain",
+            "domain",
+            "--params",
+            str(work / "params.json"),
+        ],
+    }
+
+
+@pytest.mark.parametrize("verb", ["dedup", "dsir", "sample-by", "sample-k", "quadmix"])
+def test_every_corpus_verb_writes_shards_equal_to_its_single_file(
+    tmp_path: Path, raw_path: Path, target_path: Path, verb: str
+) -> None:
+    from thresher.cli import main
+
+    args = _verbs(raw_path, target_path, tmp_path)[verb]
+    assert main([*args, "--out", str(tmp_path / "one.parquet")]) == 0
+    shards = f"{tmp_path}/shards/"
+    assert main([*args, "--out", shards, "--shard-size", "64KB", "--format", "parquet"]) == 0
+    single = pq.read_table(tmp_path / "one.parquet")
+    assert single.num_rows > 0
+    manifest = Manifest.load(shards)
+    assert manifest.complete and manifest.rows == single.num_rows
+    assert manifest.kind == verb.split("-")[0]
+    assert manifest.thresher_version == thresher.__version__
+    assert all(s.name.endswith(".parquet") for s in manifest.shards)
+    assert manifest.inputs and all(i.size > 0 for i in manifest.inputs)
+    assert _read(Path(shards)).equals(single)
+
+
+def test_dedup_streams_the_same_rows_as_its_table(raw_path: Path, tmp_path: Path) -> None:
+    result = thresher.dedup(raw_path, threshold=0.7)
+    streamed = pa.Table.from_batches(list(result.batches()), schema=result.schema)
+    assert result._table is None  # batches() never built the table
+    out = result.write(f"{tmp_path}/d/", shard_size="100KB")
+    assert result._table is None  # nor did write()
+    assert streamed.equals(result.table)
+    assert _read(Path(out)).equals(result.table)
+    kept = thresher.dedup(raw_path, threshold=0.7, output="keep")
+    assert sum(b.num_rows for b in kept.batches()) == kept.summary.kept
