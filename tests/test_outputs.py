@@ -181,6 +181,19 @@ def test_a_batch_with_another_schema_is_a_typed_error(tmp_path: Path) -> None:
     assert not Manifest.load(f"{tmp_path}/c/").complete
 
 
+def test_batches_differing_only_in_nullability_share_the_first_schema(tmp_path: Path) -> None:
+    strict = pa.schema([pa.field("text", pa.string(), nullable=False)])
+    with open_output(tmp_path / "n.parquet", schema=strict) as out:
+        out.write(pa.record_batch({"text": ["a"]}))  # inferred nullable
+        out.write(pa.RecordBatch.from_arrays([pa.array(["b"])], schema=strict))
+    table = pq.read_table(tmp_path / "n.parquet")
+    assert table.schema.equals(strict) and table.column("text").to_pylist() == ["a", "b"]
+    reordered = pytest.raises(SchemaMismatchError, match="in the order")
+    with reordered, open_output(tmp_path / "o.parquet") as out:
+        out.write(pa.record_batch({"a": [1], "b": [2]}))
+        out.write(pa.record_batch({"b": [2], "a": [1]}))
+
+
 def test_an_empty_output_keeps_its_schema(tmp_path: Path) -> None:
     schema = pa.schema([("text", pa.string()), ("id", pa.int64())])
     with open_output(tmp_path / "e/", schema=schema):
