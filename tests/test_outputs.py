@@ -11,10 +11,12 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import thresher
+from thresher import sample
 from thresher.exceptions import (
     InvalidParameterError,
     ManifestError,
@@ -29,6 +31,7 @@ from thresher.io.manifest import (
     fingerprint,
 )
 from thresher.io.writers import open_output, parse_size, write_part
+from thresher.mixing import quadmix
 
 
 def _batches(n: int = 1000, per: int = 128) -> list[pa.RecordBatch]:
@@ -378,3 +381,46 @@ def test_dedup_streams_the_same_rows_as_its_table(raw_path: Path, tmp_path: Path
     assert _read(Path(out)).equals(result.table)
     kept = thresher.dedup(raw_path, threshold=0.7, output="keep")
     assert sum(b.num_rows for b in kept.batches()) == kept.summary.kept
+
+
+def test_take_batches_equals_take(raw_path: Path) -> None:
+    source = thresher.read(raw_path, text_column=None, batch_size=37)
+    rows = np.random.default_rng(3).choice(400, size=90, replace=False)
+    taken = sample.take(source, rows)
+    streamed = pa.Table.from_batches(list(sample.take_batches(source, rows)))
+    assert streamed.equals(taken)
+    copies = np.arange(90) % 3
+    repeated = pa.Table.from_batches(list(sample.take_batches(source, rows, copies=copies)))
+    order = np.argsort(rows)
+    expected = taken.take(pa.array(np.repeat(np.arange(90), copies[order])))
+    assert repeated.equals(expected)
+    with pytest.raises(InvalidParameterError, match="past the end"):
+        list(sample.take_batches(source, [3, 400]))
+    with pytest.raises(InvalidParameterError, match="distinct"):
+        list(sample.take_batches(source, [3, 3]))
+
+
+def test_stratified_and_quadmix_streams_equal_the_rows_they_choose(raw_path: Path) -> None:
+    table = _read(raw_path)
+    stream = sample.stratified_stream(raw_path, "domain", 50, seed=4)
+    assert stream._table is None
+    streamed = pa.Table.from_batches(list(stream.batches()), schema=stream.schema)
+    rows = sample.stratified(table.column("domain"), 50, seed=4)
+    expected = table.take(pa.array(rows)).append_column("row", pa.array(rows, pa.int64()))
+    assert streamed.equals(expected) and stream.table.equals(expected)
+
+    q = np.array([float(i % 5) for i in range(table.num_rows)])
+    scored = table.append_column("q", pa.array(q))
+    params = quadmix.DomainParams(threshold=0.6, rate=2.0)
+    copies = quadmix.sample({"q": q}, table.column("domain"), params, seed=2)
+    chosen = np.flatnonzero(copies)
+    assert chosen.size > 0
+    kept = scored.take(pa.array(chosen))
+    for repeat in (True, False):
+        mix = quadmix.sample_stream(scored, ["q"], "domain", params, seed=2, repeat=repeat)
+        got = pa.Table.from_batches(list(mix.batches()), schema=mix.schema)
+        if repeat:
+            want = kept.take(pa.array(np.repeat(np.arange(chosen.size), copies[chosen])))
+        else:
+            want = kept.append_column("copies", pa.array(copies[chosen], pa.uint32()))
+        assert got.equals(want)
