@@ -195,3 +195,16 @@ def test_missing_fsspec_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
     assert isinstance(caught.value, ImportError)
     with pytest.raises(MissingDependencyError, match="fsspec"):
         open_output("gs://bucket/out/")
+
+
+def test_dsir_on_remote_files_equals_the_local_run(
+    s3: Any, corpus: dict[str, Any], target_path: Path
+) -> None:
+    s3.put_file(str(target_path), f"{BUCKET}/target/t.jsonl")
+    local = thresher.DSIR(num_buckets=2000).fit(target_path, str(corpus["local"] / "*.jsonl.zst"))
+    remote = thresher.DSIR(num_buckets=2000).fit(
+        f"s3://{BUCKET}/target/t.jsonl", f"s3://{BUCKET}/in/*.jsonl.zst"
+    )
+    want = local.select(str(corpus["local"] / "*.jsonl.zst"), 25, seed=4)
+    got = remote.select(f"s3://{BUCKET}/in/*.jsonl.zst", 25, seed=4)
+    assert got.table.equals(want.table)

@@ -353,18 +353,26 @@ class OutputWriter:
         if self._closed:
             raise invalid_parameter("writer", f"{self.destination} is already closed")
         schema, batches = _batches_of(batch)
-        self._check_schema(schema)
+        exact = self._check_schema(schema)
         for piece in batches:
             if piece.num_rows:
+                if not exact:  # same names and types: take the first batch's fields
+                    piece = pa.RecordBatch.from_arrays(piece.columns, schema=self.schema)
                 self._write(piece)
                 self.rows += piece.num_rows
 
-    def _check_schema(self, schema: pa.Schema) -> None:
+    def _check_schema(self, schema: pa.Schema) -> bool:
+        """Whether ``schema`` is the output's exactly; ``False`` when only field
+        nullability or metadata differ; a :class:`SchemaMismatchError` otherwise."""
         if self.schema is None:
             self.schema = schema
-            return
+            return True
         if schema.equals(self.schema, check_metadata=False):
-            return
+            return True
+        if schema.names == self.schema.names and all(
+            a.type == b.type for a, b in zip(schema, self.schema, strict=True)
+        ):
+            return False
         first, now = set(self.schema.names), set(schema.names)
         detail = ", ".join(
             [f"column {n!r} is new" for n in schema.names if n not in first]
@@ -376,7 +384,7 @@ class OutputWriter:
             ]
         )
         if not detail:
-            detail = f"columns {schema.names} instead of {self.schema.names}"
+            detail = f"columns in the order {schema.names} instead of {self.schema.names}"
         message = f"{self.destination}: a batch's schema differs from the first batch's: {detail}"
         raise located(SchemaMismatchError, message, path=self.destination)
 

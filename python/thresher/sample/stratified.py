@@ -193,5 +193,5 @@ def stratified_stream(
     if row_number is not None:
         schema = schema.append(pa.field(row_number, pa.int64()))
     return StreamedRows(
-        lambda: take_batches(src, rows, row_number=row_number), schema, kind="sample"
+        lambda: take_batches(src, rows, row_number=row_number, quiet=quiet), schema, "sample"
     )

@@ -101,13 +101,14 @@ def take_batches(
     *,
     copies: npt.ArrayLike | None = None,
     row_number: str | None = None,
+    quiet: bool = True,
 ) -> Iterator[pa.RecordBatch]:
     """The rows of ``source`` at the given positions, in stream order, batch by batch.
 
     Like :func:`take`, but yields each input batch's chosen rows as it reads them, so
     only one batch is held at a time. ``copies`` (one count per position, aligned with
     ``rows`` sorted) repeats each row that many times; ``row_number`` adds a column of
-    the rows' positions.
+    the rows' positions; ``quiet=False`` draws a progress bar of the rows read.
 
     Examples
     --------
@@ -127,7 +128,9 @@ def take_batches(
         raise invalid_parameter("rows", "positions must be distinct (use copies to repeat)")
     counts = None if copies is None else np.asarray(copies, dtype=np.int64)[order]
     src = read(source, text_column=None)
-    yield from _taken(src, positions, counts, row_number)
+    bar = ProgressBar("take", src.total_bytes, quiet=quiet)
+    yield from _taken(src, positions, counts, row_number, bar)
+    bar.close()
 
 
 def _taken(
@@ -135,10 +138,12 @@ def _taken(
     positions: npt.NDArray[np.int64],
     counts: npt.NDArray[np.int64] | None,
     row_number: str | None,
+    bar: ProgressBar,
 ) -> Iterator[pa.RecordBatch]:
     offset = 0
     with src.to_reader() as reader:
         for batch in reader:
+            bar(batch.num_rows, batch.nbytes)
             if offset > (positions[-1] if positions.size else -1):
                 break  # every position taken: the rest of the corpus is not read
             lo, hi = np.searchsorted(positions, [offset, offset + batch.num_rows])
