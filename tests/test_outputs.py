@@ -169,6 +169,22 @@ def test_rewriting_a_complete_directory_replaces_it_as_a_whole(tmp_path: Path) -
     assert sorted(p.name for p in directory.iterdir()) == ["manifest.json", "part-00000.parquet"]
 
 
+def test_a_directory_of_foreign_part_files_is_never_cleared(tmp_path: Path) -> None:
+    foreign = tmp_path / "spark-output"
+    foreign.mkdir()
+    (foreign / "part-00000.parquet").write_bytes(b"someone else's data")
+    with pytest.raises(WriteError, match="no thresher manifest"):
+        open_output(f"{foreign}/")
+    assert sorted(p.name for p in foreign.iterdir()) == ["part-00000.parquet"]
+    # A directory of other files only is fine: they are left alone.
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "README.txt").write_text("keep me")
+    with open_output(f"{other}/") as out:
+        out.write(pa.record_batch({"n": [1]}))
+    assert (other / "README.txt").read_text() == "keep me"
+
+
 def test_a_batch_with_another_schema_is_a_typed_error(tmp_path: Path) -> None:
     for target in (tmp_path / "a.parquet", tmp_path / "b.jsonl", f"{tmp_path}/c/"):
         mismatch = pytest.raises(SchemaMismatchError, match="column 'id' is string, was int64")
