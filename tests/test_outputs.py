@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +25,7 @@ from thresher import sample
 from thresher.exceptions import (
     InvalidParameterError,
     ManifestError,
+    ReadError,
     SchemaMismatchError,
     WriteError,
 )
@@ -167,6 +173,22 @@ def test_rewriting_a_complete_directory_replaces_it_as_a_whole(tmp_path: Path) -
     manifest = Manifest.load(directory)
     assert manifest.complete and [s.name for s in manifest.shards] == ["part-00000.parquet"]
     assert sorted(p.name for p in directory.iterdir()) == ["manifest.json", "part-00000.parquet"]
+
+
+def test_a_directory_of_foreign_part_files_is_never_cleared(tmp_path: Path) -> None:
+    foreign = tmp_path / "spark-output"
+    foreign.mkdir()
+    (foreign / "part-00000.parquet").write_bytes(b"someone else's data")
+    with pytest.raises(WriteError, match="no thresher manifest"):
+        open_output(f"{foreign}/")
+    assert sorted(p.name for p in foreign.iterdir()) == ["part-00000.parquet"]
+    # A directory of other files only is fine: they are left alone.
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "README.txt").write_text("keep me")
+    with open_output(f"{other}/") as out:
+        out.write(pa.record_batch({"n": [1]}))
+    assert (other / "README.txt").read_text() == "keep me"
 
 
 def test_a_batch_with_another_schema_is_a_typed_error(tmp_path: Path) -> None:
@@ -424,3 +446,47 @@ def test_stratified_and_quadmix_streams_equal_the_rows_they_choose(raw_path: Pat
         else:
             want = kept.append_column("copies", pa.array(copies[chosen], pa.uint32()))
         assert got.equals(want)
+
+
+_SLOW_WRITER = """
+import sys, time
+import pyarrow as pa
+from thresher.io.writers import open_output
+
+with open_output(sys.argv[1], shard_size=2000) as out:
+    for i in range(10_000):
+        out.write(pa.record_batch({"text": ["x" * 50] * 10, "i": [i] * 10}))
+        time.sleep(0.01)
+"""
+
+
+def test_a_killed_rewrite_never_leaves_a_complete_looking_directory(tmp_path: Path) -> None:
+    directory = tmp_path / "d"
+    with open_output(f"{directory}/", shard_size=2000) as out:
+        for b in _batches():
+            out.write(b)
+    assert Manifest.load(directory).complete
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    script = tmp_path / "slow.py"
+    script.write_text(_SLOW_WRITER)
+    child = subprocess.Popen([sys.executable, str(script), f"{directory}/"], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait until the rewrite has a few shards
+            manifest = Manifest.load(directory)  # always whole: saved by rename
+            if not manifest.complete and len(manifest.shards) >= 3:
+                break
+            time.sleep(0.05)
+        else:  # pragma: no cover
+            pytest.fail("the child wrote no shard")
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    manifest = Manifest.load(directory)
+    assert not manifest.complete
+    with pytest.raises(ReadError, match="incomplete"):
+        thresher.read(directory)
+    # Every listed shard is whole (its checksum holds); nothing else claims to be one.
+    for shard in manifest.shards:
+        data = (directory / shard.name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == shard.sha256

@@ -54,11 +54,13 @@ def add_out(parser: argparse.ArgumentParser, shards: bool = True, help: str | No
     ``manifest.json``.
     """
     default = CORPUS_OUT if shards else "output .parquet, .jsonl, .jsonl.zst"
-    parser.add_argument("--out", required=True, help=help or default)
+    metavar = "PATH|DIR/" if shards else "PATH"
+    parser.add_argument("--out", required=True, metavar=metavar, help=help or default)
     if shards:
         parser.add_argument(
             "--shard-size",
             default=None,
+            metavar="SIZE",
             help="most Arrow bytes per shard of a DIR/ output, e.g. 512MB (default 256MiB)",
         )
         parser.add_argument(

@@ -18,7 +18,9 @@ false``) goes first, then the old ``part-*`` files are deleted, then the new sha
 written. A run killed at any point therefore leaves a manifest saying ``complete:
 false``, never an old manifest next to new shards or a mix of old and new shards under a
 complete one. (Writing into a sibling ``DIR.tmp`` and renaming was the alternative; it
-cannot be done atomically on object stores, where this way works the same.)
+cannot be done atomically on object stores, where this way works the same.) A
+directory holding ``part-*`` files but no thresher manifest (someone else's data) is
+refused with :class:`~thresher.exceptions.WriteError`, never cleared.
 
 A URL (``s3://``, ``gs://``, ``memory://``... any fsspec protocol, see
 :mod:`thresher.io.remote`) is staged locally: each shard, and a single file, is written
@@ -59,6 +61,7 @@ import pyarrow.parquet as pq
 from thresher import _core
 from thresher.exceptions import (
     InvalidParameterError,
+    ManifestError,
     SchemaMismatchError,
     WriteError,
     invalid_parameter,
@@ -476,9 +479,16 @@ class _ShardedOutput(OutputWriter):
                 except OSError as e:
                     message = f"{directory}: cannot create the directory ({e})"
                     raise located(WriteError, message, path=directory) from e
+        stale = _stale_shards(directory)
+        if stale and not _has_manifest(directory):
+            message = (
+                f"{directory}: holds part-* files but no thresher manifest.json; refusing to "
+                "delete them (they are not a thresher output): choose another --out"
+            )
+            raise located(WriteError, message, path=directory)
         self.manifest.save(directory)
-        for stale in _stale_shards(directory):
-            stale()
+        for delete in stale:
+            delete()
 
     def _write(self, batch: pa.RecordBatch) -> None:
         while batch.num_rows:
@@ -557,6 +567,15 @@ def _stale_shards(directory: str) -> list[Any]:
         return [lambda p=p: fs.rm_file(p) for p in names]
     paths = [p for p in Path(directory).iterdir() if _SHARD.match(p.name) and p.is_file()]
     return [lambda p=p: p.unlink(missing_ok=True) for p in paths]
+
+
+def _has_manifest(directory: str) -> bool:
+    """Whether ``directory`` holds a readable thresher manifest (complete or not)."""
+    try:
+        Manifest.load(directory)
+    except ManifestError:
+        return False
+    return True
 
 
 def _is_directory(text: str) -> bool:
