@@ -17,7 +17,17 @@ PostgreSQL target (1.4% of the raw corpus is PostgreSQL documentation):
 (100, True)
 """
 
-from thresher import cluster, diversity, exceptions, mixing, rebalance, sample, select, valuation
+from thresher import (
+    cluster,
+    diversity,
+    exceptions,
+    mixing,
+    rebalance,
+    sample,
+    select,
+    tokens,
+    valuation,
+)
 from thresher._core import __version__, get_num_threads, set_num_threads
 from thresher.cluster import KMeans
 from thresher.dedup import Deduplication, DedupSummary, MinHasher, dedup, optimal_param
@@ -25,6 +35,7 @@ from thresher.dsir import DSIR, Selection
 from thresher.gme import GME
 from thresher.io.sources import Source, read
 from thresher.io.writers import write_table
+from thresher.tokens import TokenCounter, count_tokens
 
 __all__ = [
     "DSIR",
@@ -35,8 +46,10 @@ __all__ = [
     "MinHasher",
     "Selection",
     "Source",
+    "TokenCounter",
     "__version__",
     "cluster",
+    "count_tokens",
     "dedup",
     "diversity",
     "exceptions",
@@ -48,6 +61,7 @@ __all__ = [
     "sample",
     "select",
     "set_num_threads",
+    "tokens",
     "valuation",
     "write_table",
 ]

@@ -32,6 +32,7 @@ __all__ = [
     "ParseError",
     "ReadError",
     "ThresherError",
+    "TokenizerError",
     "WriteError",
 ]
 
@@ -87,6 +88,11 @@ class InvalidParameterError(ThresherError, ValueError):
 
 class ModelFileError(ThresherError, ValueError):
     """A saved model file is not valid (wrong format, version or contents)."""
+
+
+class TokenizerError(ModelFileError):
+    """A ``tokenizer.json`` cannot be loaded (not JSON, or not a tokenizer); ``path``
+    names it."""
 
 
 class InternalError(ThresherError, RuntimeError):

@@ -28,6 +28,15 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     size = sample.add_mutually_exclusive_group(required=True)
     size.add_argument("-k", type=int, help="rows to sample")
     size.add_argument("--frac", type=float, help="fraction of the rows to sample")
+    options.add_token_budget(sample, size)
+    sample.add_argument("--text-column", default="text", help="text column counted by --tokenizer")
+    sample.add_argument(
+        "--mixture",
+        default=None,
+        metavar="G=W,...",
+        help="with --by: mixture weights of the groups (en=0.7,fr=0.3): -k or --tokens is "
+        "split in proportion to them instead of by --allocation",
+    )
     options.add_out(sample)
     sample.add_argument("--weight-column", help="numeric column of sampling weights")
     sample.add_argument("--by", help="group column for a stratified sample")
@@ -43,6 +52,24 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     options.add_quiet(sample)
     cli_ray.add_flag(sample, _run_on_ray)
     sample.set_defaults(func=_run)
+
+
+def mixture(value: str | None) -> dict[str, float] | None:
+    """``--mixture en=0.7,fr=0.3`` as ``{"en": 0.7, "fr": 0.3}``."""
+    if value is None:
+        return None
+    weights = {}
+    for part in value.split(","):
+        name, sep, weight = part.partition("=")
+        try:
+            weights[name.strip()] = float(weight)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise InvalidParameterError(
+                f"--mixture {value!r}: expected GROUP=WEIGHT pairs separated by commas"
+            )
+    return weights
 
 
 def _stratified_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -61,9 +88,19 @@ def _run(args: argparse.Namespace) -> str:
     from thresher.io.writers import write_table
 
     started = time.perf_counter()
+    budget = options.token_source(args)
+    if args.mixture is not None and args.by is None:
+        raise InvalidParameterError("--mixture needs --by (the group column)")
     if args.by is not None:
         table = sample.stratified_rows(
-            args.source, args.by, args.k, quiet=args.quiet, **_stratified_options(args)
+            args.source,
+            args.by,
+            args.k,
+            quiet=args.quiet,
+            mixture=mixture(args.mixture),
+            text_column=args.text_column,
+            **budget,
+            **_stratified_options(args),
         )
         counts = pc.value_counts(table.column(args.by)).to_pylist()
         shown = ", ".join(f"{c['values']}: {c['counts']}" for c in counts[:10])
@@ -75,6 +112,8 @@ def _run(args: argparse.Namespace) -> str:
         table = sample.reservoir(
             args.source,
             args.k,
+            text_column=args.text_column,
+            **budget,
             weight_column=args.weight_column,
             seed=args.seed,
             row_number=args.row_number,
@@ -82,6 +121,10 @@ def _run(args: argparse.Namespace) -> str:
         )
         detail = ""
     write_table(table, args.out)
+    if budget:
+        column = args.token_column or "tokens"
+        total = sum(table.column(column).to_pylist())
+        detail = f" holding {total:,} tokens{detail}"
     return f"sampled {table.num_rows} rows{detail}\n{options.wrote(args.out, started)}"
 
 
@@ -89,6 +132,7 @@ def _run_on_ray(args: argparse.Namespace) -> str:
     import thresher.ray as tr
     from thresher.io.writers import write_table
 
+    cli_ray.unsupported(args, {"--tokens": None, "--mixture": None})
     ds = tr.read(args.source, text_column=None)
     if args.by is not None:
         table = tr.stratified(ds, args.by, args.k, **_stratified_options(args))
