@@ -11,6 +11,7 @@ import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
@@ -620,18 +621,14 @@ def clusters_of_signatures(
         memory=budget[0],
         spill_dir=budget[1],
     )
-    return Deduplication(out, _annotation_table)
+    return Deduplication(out, partial(_no_columns, len(signatures)), "annotate")
 
 
-def _annotation_table(out: _core.Duplicates) -> pa.Table:
-    """The annotations alone, a row per document."""
-    return pa.table(
-        {
-            "cluster_id": pa.array(out.cluster_id.astype(np.int64)),
-            "is_duplicate": pa.array(out.is_duplicate),
-            "similarity": pa.array(out.similarity, mask=np.isnan(out.similarity)),
-        }
-    )
+def _no_columns(rows: int) -> pa.RecordBatchReader:
+    """``rows`` rows without a column: the annotations of signatures alone become the
+    table (``cluster_id``, ``is_duplicate``, ``similarity``)."""
+    blank = pa.table({"_": np.zeros(rows, dtype=np.uint8)}).select([])
+    return blank.to_reader(max_chunksize=65_536)
 
 
 def _check_policy(output: str, keep: str, score: object) -> None:

@@ -59,6 +59,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from thresher import _core
+from thresher._memory import parse_memory
 from thresher.exceptions import (
     InvalidParameterError,
     ManifestError,
@@ -134,34 +135,16 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def parse_size(value: int | str) -> int:
-    """A size in bytes from an integer or a string such as ``"512MB"`` or ``"1GiB"``.
-
-    ``kB``, ``MB``, ``GB``, ``TB`` are powers of 1000; ``KiB``, ``MiB``, ``GiB``,
-    ``TiB`` and the bare ``K``, ``M``, ``G``, ``T`` powers of 1024 (case does not
-    matter).
+def parse_size(value: int | str, name: str = "shard_size") -> int:
+    """A size in bytes from an integer or a string such as ``"512MB"`` or ``"1GiB"``:
+    :func:`thresher._memory.parse_memory`, the one parser of sizes, naming ``name``.
 
     Examples
     --------
     >>> parse_size("512MB"), parse_size("256MiB"), parse_size("64k"), parse_size(100)
     (512000000, 268435456, 65536, 100)
     """
-    if isinstance(value, bool):
-        raise invalid_parameter("shard_size", f"must be a size in bytes, got {value!r}")
-    if isinstance(value, int):
-        number = value
-    else:
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*", str(value), re.IGNORECASE)
-        if match is None:
-            message = f"must be a size such as 512MB, 1GiB or 1000000, got {value!r}"
-            raise invalid_parameter("shard_size", message)
-        unit = match.group(2).lower()
-        power = "bkmgt".index(unit[0]) if unit and unit[0] != "b" else 0
-        base = 1000 if unit.endswith("b") and not unit.endswith("ib") and power else 1024
-        number = int(float(match.group(1)) * base**power)
-    if number < 1:
-        raise invalid_parameter("shard_size", f"must be at least 1 byte, got {value!r}")
-    return number
+    return parse_memory(value, name)
 
 
 def _check_directory(final: Path) -> None:

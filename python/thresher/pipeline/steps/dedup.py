@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from thresher.dedup import MinHasher, _banding
+from thresher.dedup import MinHasher, _banding, clusters_of_signatures
 from thresher.pipeline.context import Annotations, RunContext
 from thresher.pipeline.params import Param
 from thresher.pipeline.steps.base import Decision, Step
@@ -151,8 +151,6 @@ class DedupStep(Step):
         score = None
         if opts["keep"] == "score":
             score = annotations.column(opts["score_column"])[rows].astype(np.float64)
-        from thresher.dedup import clusters_of_signatures  # type: ignore[attr-defined]
-
         found = clusters_of_signatures(
             signatures,
             opts["threshold"],
