@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NoReturn
@@ -265,23 +265,48 @@ class Deduplication:
     def __init__(
         self,
         out: _core.Duplicates,
-        table: Callable[[_core.Duplicates], pa.Table],
+        rows: Callable[[], pa.RecordBatchReader],
+        output: str,
     ) -> None:
         self.cluster_id: npt.NDArray[np.uint64] = out.cluster_id
         self.is_duplicate: npt.NDArray[np.bool_] = out.is_duplicate
         self.similarity: npt.NDArray[np.float32] = out.similarity
         s = out.summary
         self.summary = DedupSummary(**{f: getattr(s, f) for f in DedupSummary.__dataclass_fields__})
-        self._out = out
-        self._build: Callable[[_core.Duplicates], pa.Table] | None = table
+        self.output = output
+        self._rows = rows
         self._table: pa.Table | None = None
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """The rows of :attr:`table`, batch by batch: the corpus is read again and each
+        batch annotated or filtered as it comes, so the output is never held whole.
+
+        Each call reads the corpus anew (a one-shot stream was kept in memory by
+        :func:`dedup`).
+        """
+        if self._table is not None:
+            yield from self._table.to_batches()
+            return
+        yield from _annotate(self._rows(), self._columns(), self.output)
+
+    def _columns(self) -> _Columns:
+        return _Columns(
+            pa.array(self.cluster_id.astype(np.int64)),
+            pa.array(self.is_duplicate),
+            pa.array(self.similarity, mask=np.isnan(self.similarity)),
+        )
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The schema of :attr:`table` (and of every batch of :meth:`batches`)."""
+        return _output_schema(self._rows().schema, self.output)
 
     @property
     def table(self) -> pa.Table:
-        """The annotated corpus or the kept rows (see the class documentation)."""
+        """The annotated corpus or the kept rows (see the class documentation), built
+        from :meth:`batches` on first access; :meth:`write` never builds it."""
         if self._table is None:
-            assert self._build is not None
-            self._table, self._build = self._build(self._out), None
+            self._table = pa.Table.from_batches(list(self.batches()), schema=self.schema)
         return self._table
 
     def __len__(self) -> int:
@@ -292,11 +317,18 @@ class Deduplication:
         """Row indices of the duplicates."""
         return np.flatnonzero(self.is_duplicate)
 
-    def write(self, path: str | os.PathLike[str]) -> Path:
-        """Write :attr:`table` to ``path`` (``.parquet``, ``.jsonl``, ``.jsonl.zst``...)."""
-        from thresher.io.writers import write_table
+    def write(self, path: str | os.PathLike[str], **options: Any) -> Path | str:
+        """Stream :meth:`batches` to ``path``: a file (``.parquet``, ``.jsonl``,
+        ``.jsonl.zst``...) or a directory of shards (``out/``), local or a URL;
+        ``options`` go to :func:`thresher.io.writers.open_output` (``shard_size``,
+        ``format``, ``kind``, ``parameters``, ``inputs``)."""
+        from thresher.io.writers import open_output
 
-        return write_table(self.table, path)
+        options.setdefault("kind", "dedup")
+        with open_output(path, schema=self.schema, **options) as out:
+            for batch in self.batches():
+                out.write(batch)
+        return out.close()
 
     def __repr__(self) -> str:
         return f"Deduplication({self.summary})"
@@ -441,7 +473,8 @@ def dedup(
             keep,
             score_values,
         )
-        return Deduplication(out, lambda o: _annotate(pa.table({"text": texts}), o, output))
+        table = pa.table({"text": texts})
+        return Deduplication(out, table.to_reader, output)
     src = read(source, text_column=text_column)
     if not src.reopenable:  # a one-shot stream: keep it, the output needs its rows
         src = read(src.to_reader().read_all(), text_column=text_column)
@@ -480,7 +513,7 @@ def dedup(
             bar,
         )
     bar.close()
-    return Deduplication(out, lambda o: _annotate(src.to_reader(), o, output))
+    return Deduplication(out, src.to_reader, output)
 
 
 def _budget(
@@ -696,32 +729,41 @@ def _banding(
     return bands, rows
 
 
-def _annotate(
-    rows: pa.Table | pa.RecordBatchReader, out: _core.Duplicates, output: str
-) -> pa.Table:
-    """The corpus read again, annotated or filtered batch by batch."""
-    cluster = pa.array(out.cluster_id.astype(np.int64))
-    duplicate = pa.array(out.is_duplicate)
-    similarity = pa.array(out.similarity, mask=np.isnan(out.similarity))
-    reader = rows.to_reader() if isinstance(rows, pa.Table) else rows
-    batches = []
-    offset = 0
-    for batch in reader:
-        n = batch.num_rows
-        if output == "annotate":
-            arrays = [*batch.columns, cluster[offset : offset + n]]
-            arrays += [duplicate[offset : offset + n], similarity[offset : offset + n]]
-            names = [*batch.schema.names, "cluster_id", "is_duplicate", "similarity"]
-            batches.append(pa.RecordBatch.from_arrays(arrays, names=names))
-        else:
-            keep_mask = pa.compute.invert(duplicate[offset : offset + n])
-            batches.append(batch.filter(keep_mask))
-        offset += n
-    if batches:
-        return pa.Table.from_batches(batches)
-    schema = reader.schema
+@dataclass(frozen=True)
+class _Columns:
+    """The dedup columns over every document, as Arrow arrays (sliced per batch)."""
+
+    cluster_id: pa.Array
+    is_duplicate: pa.Array
+    similarity: pa.Array
+
+
+def _output_schema(schema: pa.Schema, output: str) -> pa.Schema:
     if output == "annotate":
         schema = schema.append(pa.field("cluster_id", pa.int64()))
         schema = schema.append(pa.field("is_duplicate", pa.bool_()))
         schema = schema.append(pa.field("similarity", pa.float32()))
-    return schema.empty_table()
+    return schema
+
+
+def _annotate(
+    reader: pa.RecordBatchReader, columns: _Columns, output: str
+) -> Iterator[pa.RecordBatch]:
+    """The corpus read again, annotated or filtered batch by batch."""
+    schema = _output_schema(reader.schema, output)
+    offset = 0
+    with reader:
+        for batch in reader:
+            n = batch.num_rows
+            if output == "annotate":
+                arrays = [
+                    *batch.columns,
+                    columns.cluster_id[offset : offset + n],
+                    columns.is_duplicate[offset : offset + n],
+                    columns.similarity[offset : offset + n],
+                ]
+                yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+            else:
+                keep_mask = pa.compute.invert(columns.is_duplicate[offset : offset + n])
+                yield batch.filter(keep_mask)
+            offset += n

@@ -8,7 +8,7 @@ without replacement in proportion to the weights, in one streaming pass.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NoReturn
@@ -81,11 +81,22 @@ class Selection:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def write(self, path: str | os.PathLike[str]) -> Path:
-        """Write :attr:`table` to ``path`` (``.parquet``, ``.jsonl``, ``.jsonl.zst``...)."""
-        from thresher.io.writers import write_table
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """The rows of :attr:`table` as record batches (the selected rows are held by
+        the selection: the one-pass kernel keeps the k best as it reads)."""
+        yield from self.table.to_batches()
 
-        return write_table(self.table, path)
+    def write(self, path: str | os.PathLike[str], **options: Any) -> Path | str:
+        """Write :attr:`table` to ``path``: a file (``.parquet``, ``.jsonl``,
+        ``.jsonl.zst``...) or a directory of shards (``out/``), local or a URL;
+        ``options`` go to :func:`thresher.io.writers.open_output`."""
+        from thresher.io.writers import open_output
+
+        options.setdefault("kind", "dsir")
+        with open_output(path, schema=self.table.schema, **options) as out:
+            for batch in self.batches():
+                out.write(batch)
+        return out.close()
 
     def summary(self) -> str:
         """A few lines saying what was selected."""

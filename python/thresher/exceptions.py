@@ -27,10 +27,13 @@ __all__ = [
     "InputError",
     "InternalError",
     "InvalidParameterError",
+    "ManifestError",
+    "MissingDependencyError",
     "MissingFieldError",
     "ModelFileError",
     "ParseError",
     "ReadError",
+    "SchemaMismatchError",
     "ThresherError",
     "WriteError",
 ]
@@ -81,12 +84,26 @@ class WriteError(ThresherError, OSError):
     """An output cannot be written where it was asked for (its directory is missing)."""
 
 
+class SchemaMismatchError(FieldTypeError):
+    """A batch written to an output has another schema than the output's first batch."""
+
+
 class InvalidParameterError(ThresherError, ValueError):
     """An argument is out of range or inconsistent with the input; see ``parameter``."""
 
 
 class ModelFileError(ThresherError, ValueError):
     """A saved model file is not valid (wrong format, version or contents)."""
+
+
+class ManifestError(ThresherError, ValueError):
+    """An output's ``manifest.json`` is missing or invalid; ``path`` and ``field`` say
+    which file and which entry."""
+
+
+class MissingDependencyError(ThresherError, ImportError):
+    """An optional package is needed (``fsspec`` and its protocol's package, such as
+    ``s3fs``, for remote URLs)."""
 
 
 class InternalError(ThresherError, RuntimeError):

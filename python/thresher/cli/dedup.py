@@ -88,9 +88,19 @@ def dedup_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """What a sharded output's manifest records of the run's settings."""
+    return {
+        "threshold": args.threshold,
+        "num_perm": args.num_perm,
+        "ngram": args.ngram,
+        "method": args.method,
+        **dedup_options(args),
+    }
+
+
 def _run(args: argparse.Namespace) -> str:
     from thresher.dedup import dedup
-    from thresher.io.writers import write_table
 
     started = time.perf_counter()
     result = dedup(
@@ -104,7 +114,7 @@ def _run(args: argparse.Namespace) -> str:
         spill_dir=args.spill_dir,
         **dedup_options(args),
     )
-    write_table(result.table, args.out)
+    options.write_out(args, result, kind="dedup", parameters=_parameters(args), inputs=args.source)
     return f"{result.summary}\n{options.wrote(args.out, started)}"
 
 
@@ -117,5 +127,5 @@ def _run_on_ray(args: argparse.Namespace) -> str:
         raise InvalidParameterError("--memory and --spill-dir are for local runs, not --ray")
     ds = tr.read(args.source, text_column=args.text_column)
     result = tr.dedup(ds, args.threshold, args.num_perm, args.ngram, **dedup_options(args))
-    result.write(args.out)
+    options.write_out(args, result, kind="dedup", parameters=_parameters(args), inputs=args.source)
     return f"{result.summary}\nwrote {args.out}"

@@ -25,7 +25,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     cluster.add_argument("embeddings", help="a .npy file of shape (n, d), float32 or float16")
     cluster.add_argument("-k", type=int, required=True, help="number of clusters")
-    options.add_out(cluster, help="output .parquet or .jsonl: row, cluster, distance")
+    options.add_out(
+        cluster,
+        help="output file (.parquet, .jsonl...) or DIR/ of shards: row, cluster, distance",
+    )
     cluster.add_argument("--metric", choices=["euclidean", "cosine"], default="euclidean")
     cluster.add_argument("--max-iter", type=int, default=20)
     cluster.add_argument("--tol", type=float, default=1e-4)
@@ -50,7 +53,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     gme.add_argument("--item", required=True, help="the item id column")
     gme.add_argument("--on", nargs="+", required=True, help="categorical columns")
     gme.add_argument("-n", type=int, required=True, help="items to rank")
-    options.add_out(gme, help="output .parquet or .jsonl")
+    options.add_out(gme)
     gme.add_argument("--selector", choices=["dutopia", "sum"], default="dutopia")
     gme.add_argument("--binarised", action="store_true", help="count each (item, value) once")
     gme.add_argument("--approx", type=int, default=None, help="score m random candidates a step")
@@ -61,7 +64,6 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def _run_cluster(args: argparse.Namespace) -> str:
     from thresher.cluster import KMeans
-    from thresher.io.writers import write_table
 
     try:
         x = np.load(args.embeddings, mmap_mode="r", allow_pickle=False)
@@ -88,7 +90,12 @@ def _run_cluster(args: argparse.Namespace) -> str:
             "distance": pa.array(km.distances_),
         }
     )
-    write_table(table, args.out)
+    parameters = {
+        n: getattr(args, n)
+        for n in ("k", "metric", "max_iter", "tol", "seed", "init", "max_points_per_centroid")
+    }
+    parameters["batch_size"] = args.batch_size
+    options.write_out(args, table, kind="cluster", parameters=parameters, inputs=[args.embeddings])
     if args.save_centroids:
         km.save(args.save_centroids)
     return (
@@ -99,7 +106,6 @@ def _run_cluster(args: argparse.Namespace) -> str:
 
 def _run_gme(args: argparse.Namespace) -> str:
     from thresher.gme import GME
-    from thresher.io.writers import write_table
 
     started = time.perf_counter()
     gme = GME(args.selector, binarised=args.binarised, approx=args.approx, seed=args.seed)
@@ -107,7 +113,10 @@ def _run_gme(args: argparse.Namespace) -> str:
         warnings.simplefilter("always")
         ranking = gme.rank(args.table, item=args.item, on=args.on, k=args.n)
     notes = "".join(f"thresher: warning: {w.message}\n" for w in caught)
-    write_table(ranking.table, args.out)
+    parameters = {
+        n: getattr(args, n) for n in ("item", "on", "n", "selector", "binarised", "approx", "seed")
+    }
+    options.write_out(args, ranking, kind="gme", parameters=parameters, inputs=args.table)
     last = ", ".join(
         f"H({name})={h:.4f}" for name, h in zip(ranking.on, ranking.entropies[-1], strict=True)
     )

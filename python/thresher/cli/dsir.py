@@ -100,12 +100,20 @@ def _select_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _write(selection: Any, dsir: DSIR, args: argparse.Namespace) -> None:
-    from thresher.io.writers import write_table
-
-    table = selection.table
+    table = selection.table  # the k selected rows, already held by the selection
     if args.ids_only:
         table = table.drop_columns([dsir.text_column])
-    write_table(table, args.out)
+    parameters = {
+        "k": args.k,
+        "target": args.target,
+        "ngrams": args.ngrams,
+        "num_buckets": args.num_buckets,
+        "compat": args.compat,
+        "chunk_words": args.chunk_words,
+        "load_model": args.load_model,
+        **{n: v for n, v in _select_options(args).items() if n != "quiet"},
+    }
+    options.write_out(args, table, kind="dsir", parameters=parameters, inputs=args.raw)
 
 
 def _run(args: argparse.Namespace) -> str:

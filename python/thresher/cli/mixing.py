@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
+
+import pyarrow as pa
 
 from thresher.cli import options
 from thresher.exceptions import ReadError, invalid_parameter, located
@@ -44,7 +47,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="how scores are normalised before merging (default: ranks within the domain)",
     )
     options.add_seed(quadmix)
-    options.add_out(quadmix, help="output .parquet or .jsonl")
+    options.add_out(quadmix)
     quadmix.add_argument(
         "--no-repeat", action="store_true", help="write each kept row once with a copies column"
     )
@@ -80,12 +83,11 @@ def _load_params(path: str) -> tuple[dict[Any, Any], Any]:
 
 
 def _run(args: argparse.Namespace) -> str:
-    from thresher.io.writers import write_table
-    from thresher.mixing.quadmix import sample_rows
+    from thresher.mixing.quadmix import sample_stream
 
     started = time.perf_counter()
     params, default = _load_params(args.params)
-    table = sample_rows(
+    rows = sample_stream(
         args.input,
         args.score,
         args.domain,
@@ -95,5 +97,28 @@ def _run(args: argparse.Namespace) -> str:
         normalize=args.normalize,
         repeat=not args.no_repeat,
     )
-    write_table(table, args.out)
-    return f"wrote {table.num_rows:,} rows to {args.out} in {time.perf_counter() - started:.1f} s"
+    parameters = {
+        "score": args.score,
+        "domain": args.domain,
+        "params": args.params,
+        "seed": args.seed,
+        "normalize": args.normalize,
+        "repeat": not args.no_repeat,
+    }
+    written = [0]
+
+    def counted() -> Iterator[pa.RecordBatch]:
+        for batch in rows.batches():
+            written[0] += batch.num_rows
+            yield batch
+
+    options.write_out(
+        args,
+        counted(),
+        kind="quadmix",
+        parameters=parameters,
+        inputs=args.input,
+        schema=rows.schema,
+    )
+    elapsed = time.perf_counter() - started
+    return f"wrote {written[0]:,} rows to {args.out} in {elapsed:.1f} s"

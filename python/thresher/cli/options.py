@@ -1,14 +1,21 @@
 """Options that several ``thresher`` subcommands share, declared once.
 
 Each ``add_*`` adds one option with the same name, type, default and help wherever it
-appears; :func:`set_threads` applies ``--threads`` for every local run, and
+appears; :func:`set_threads` applies ``--threads`` for every local run, :func:`write_out`
+streams a verb's output to ``--out`` (a file, or shards and a manifest), and
 :func:`wrote` is the last line of every report.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
 
 from thresher import _core
 
@@ -21,10 +28,14 @@ __all__ = [
     "add_seed",
     "add_threads",
     "set_threads",
+    "write_out",
     "wrote",
 ]
 
-CORPUS_OUT = "output .parquet, .jsonl, .jsonl.zst"
+CORPUS_OUT = (
+    "output file (.parquet, .jsonl, .jsonl.gz, .jsonl.zst) or directory DIR/ of shards "
+    "and a manifest.json; local or a URL (s3://..., gs://..., any fsspec protocol)"
+)
 
 
 def add_inputs(
@@ -34,9 +45,71 @@ def add_inputs(
     parser.add_argument(name, nargs="+", help=help)
 
 
-def add_out(parser: argparse.ArgumentParser, help: str = CORPUS_OUT) -> None:
-    """``--out PATH`` (required); the format comes from the extension."""
-    parser.add_argument("--out", required=True, help=help)
+def add_out(parser: argparse.ArgumentParser, shards: bool = True, help: str | None = None) -> None:
+    """``--out PATH|DIR/`` (required); with ``shards``, also ``--shard-size`` and
+    ``--format`` for a directory output (see :func:`thresher.io.writers.open_output`).
+
+    A file's format comes from its extension; ``--out DIR/`` writes
+    ``part-00000.parquet``... of at most ``--shard-size`` Arrow bytes each and a
+    ``manifest.json``.
+    """
+    default = CORPUS_OUT if shards else "output .parquet, .jsonl, .jsonl.zst"
+    parser.add_argument("--out", required=True, help=help or default)
+    if shards:
+        parser.add_argument(
+            "--shard-size",
+            default=None,
+            help="most Arrow bytes per shard of a DIR/ output, e.g. 512MB (default 256MiB)",
+        )
+        parser.add_argument(
+            "--format",
+            choices=["parquet", "jsonl", "jsonl.gz", "jsonl.zst"],
+            default=None,
+            help="shard format of a DIR/ output (default parquet)",
+        )
+
+
+def write_out(
+    args: argparse.Namespace,
+    data: Any,
+    *,
+    kind: str,
+    parameters: Mapping[str, Any] | None = None,
+    inputs: Sequence[str | os.PathLike[str]] | None = None,
+    schema: pa.Schema | None = None,
+) -> Path | str:
+    """Stream ``data`` to ``args.out`` through :func:`thresher.io.writers.open_output`.
+
+    ``data`` is a result with a ``batches()`` method (streamed), a ``pyarrow.Table`` or
+    ``RecordBatch``, or an iterable of record batches. ``kind``, ``parameters`` (JSON
+    values) and ``inputs`` (the input files, globs or directories, expanded as
+    :func:`thresher.read` expands them) go into a directory output's manifest;
+    ``schema`` is that of an output that receives no batch (by default the result's).
+    """
+    from thresher.io.sources import expand_paths, is_paths
+    from thresher.io.writers import open_output
+
+    batches: Iterable[pa.RecordBatch | pa.Table]
+    if isinstance(data, (pa.Table, pa.RecordBatch)):
+        batches, schema = [data], schema or data.schema
+    elif hasattr(data, "batches"):
+        batches = data.batches()
+        schema = schema or getattr(data, "schema", None)
+    else:
+        batches = data
+    writer = open_output(
+        args.out,
+        format=getattr(args, "format", None),
+        shard_size=getattr(args, "shard_size", None),
+        kind=kind,
+        parameters=dict(parameters or {}),
+        inputs=expand_paths(list(inputs)) if inputs and is_paths(list(inputs)) else None,
+        schema=schema if isinstance(schema, pa.Schema) else None,
+    )
+    with writer:
+        for batch in batches:
+            writer.write(batch)
+    return writer.close()
 
 
 def add_seed(parser: argparse.ArgumentParser, default: int = 0) -> None:

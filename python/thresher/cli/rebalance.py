@@ -35,7 +35,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     smote.add_argument("input", help=".npz, .npy (with --labels) or .parquet")
     options.add_labelled_input(smote)
-    options.add_out(smote, help="output .npz or .parquet")
+    options.add_out(smote, shards=False, help="output .npz or .parquet")
     smote.add_argument("--method", choices=["smote", "over", "under"], default="smote")
     smote.add_argument(
         "--sampling-strategy",

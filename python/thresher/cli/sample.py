@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
-import pyarrow.compute as pc
+import pyarrow as pa
 
 from thresher.cli import options
 from thresher.cli import ray as cli_ray
@@ -56,22 +58,48 @@ def _stratified_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """What a sharded output's manifest records of the run's settings."""
+    return {
+        "k": args.k,
+        "by": args.by,
+        **{n: v for n, v in _stratified_options(args).items()},
+    }
+
+
 def _run(args: argparse.Namespace) -> str:
     from thresher import sample
-    from thresher.io.writers import write_table
 
     started = time.perf_counter()
     if args.by is not None:
-        table = sample.stratified_rows(
+        rows = sample.stratified_stream(
             args.source, args.by, args.k, quiet=args.quiet, **_stratified_options(args)
         )
-        counts = pc.value_counts(table.column(args.by)).to_pylist()
-        shown = ", ".join(f"{c['values']}: {c['counts']}" for c in counts[:10])
-        more = f" and {len(counts) - 10} more groups" if len(counts) > 10 else ""
-        detail = f" ({shown}{more})"
+        counts: Counter[Any] = Counter()
+        written = [0]
+
+        def counted() -> Iterator[pa.RecordBatch]:
+            for batch in rows.batches():
+                counts.update(batch.column(args.by).to_pylist())
+                written[0] += batch.num_rows
+                yield batch
+
+        options.write_out(
+            args,
+            counted(),
+            kind="sample",
+            parameters=_parameters(args),
+            inputs=args.source,
+            schema=rows.schema,
+        )
+        ordered = list(counts.items())  # in order of first appearance
+        shown = ", ".join(f"{value}: {count}" for value, count in ordered[:10])
+        more = f" and {len(ordered) - 10} more groups" if len(ordered) > 10 else ""
+        num_rows, detail = written[0], f" ({shown}{more})"
     else:
         if args.frac is not None:
             raise InvalidParameterError("--frac needs --by (use -k for a reservoir sample)")
+        # A reservoir holds its k rows by nature: they are the sample.
         table = sample.reservoir(
             args.source,
             args.k,
@@ -80,14 +108,15 @@ def _run(args: argparse.Namespace) -> str:
             row_number=args.row_number,
             quiet=args.quiet,
         )
-        detail = ""
-    write_table(table, args.out)
-    return f"sampled {table.num_rows} rows{detail}\n{options.wrote(args.out, started)}"
+        options.write_out(
+            args, table, kind="sample", parameters=_parameters(args), inputs=args.source
+        )
+        num_rows, detail = table.num_rows, ""
+    return f"sampled {num_rows} rows{detail}\n{options.wrote(args.out, started)}"
 
 
 def _run_on_ray(args: argparse.Namespace) -> str:
     import thresher.ray as tr
-    from thresher.io.writers import write_table
 
     ds = tr.read(args.source, text_column=None)
     if args.by is not None:
@@ -100,5 +129,5 @@ def _run_on_ray(args: argparse.Namespace) -> str:
         )
     else:
         table = tr.uniform(ds, args.k, seed=args.seed, row_number=args.row_number)
-    write_table(table, args.out)
+    options.write_out(args, table, kind="sample", parameters=_parameters(args), inputs=args.source)
     return f"sampled {table.num_rows} rows\nwrote {args.out}"

@@ -36,7 +36,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     value.add_argument("--val", required=True, help="validation features and labels")
     options.add_labelled_input(value, "val")
     value.add_argument("-k", type=int, default=5, help="neighbours of the K-NN utility")
-    options.add_out(value, help="output .parquet (row, value) or .npy")
+    options.add_out(value, shards=False, help="output .parquet (row, value) or .npy")
     options.add_threads(value)
     value.set_defaults(func=_run)
 

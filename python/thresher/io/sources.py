@@ -6,6 +6,14 @@ directory listings), so a row's position, and thus every seeded selection, is th
 from run to run. JSON Lines (plain, ``.gz``, ``.zst``) is parsed in Rust; Parquet by
 pyarrow; tables (pyarrow, polars, Hugging Face ``datasets``) are streamed chunk by chunk
 without a copy.
+
+Paths may be URLs of any fsspec protocol (``s3://bucket/corpus/*.jsonl.zst``,
+``gs://...``, ``memory://...``; see :mod:`thresher.io.remote`): globs and directories are
+expanded through fsspec, Parquet files are read by pyarrow through the fsspec file, and
+JSON Lines files are downloaded once (still compressed) into a temporary spill
+directory that the Rust reader reads; it is deleted with the :class:`Source`. Rows,
+their order and the line numbers in error messages (which name the URL) are those of a
+local read of the same files.
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import shutil
+import tempfile
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -31,6 +41,7 @@ from thresher.exceptions import (
     invalid_parameter,
     located,
 )
+from thresher.io import remote
 
 __all__ = [
     "ArrowStreamExportable",
@@ -84,6 +95,11 @@ def file_format(path: PathLike) -> str:
 
 def _expand(pattern: PathLike) -> list[str]:
     text = os.fspath(pattern)
+    shards = _output_shards(text)
+    if shards is not None:
+        return shards
+    if remote.is_url(text):
+        return remote.expand_url(text, _known)
     if glob.has_magic(text):
         matches = sorted(p for p in glob.glob(text, recursive=True) if os.path.isfile(p))
         if not matches:
@@ -103,6 +119,31 @@ def _expand(pattern: PathLike) -> list[str]:
     if not os.path.exists(text):
         raise located(ReadError, f"{text}: no such file or directory", path=text)
     return [text]
+
+
+def _output_shards(text: str) -> list[str] | None:
+    """The shards of a thresher output directory (one holding ``manifest.json``), in
+    the manifest's order; ``None`` for any other path. An output whose manifest says
+    it is incomplete is refused."""
+    from thresher.io.manifest import MANIFEST_NAME, Manifest
+
+    if glob.has_magic(text):
+        return None
+    manifest_path = remote.join(text, MANIFEST_NAME)
+    if remote.is_url(text):
+        fs, inner = remote.filesystem(manifest_path)
+        if not fs.isfile(inner):
+            return None
+    elif not os.path.isfile(manifest_path):
+        return None
+    manifest = Manifest.load(text)
+    if not manifest.complete:
+        message = (
+            f"{text}: this output is incomplete (its manifest says complete: false; "
+            "the run that wrote it failed or is still going)"
+        )
+        raise located(ReadError, message, path=manifest_path)
+    return [remote.join(text, shard.name) for shard in manifest.shards]
 
 
 def is_paths(source: object) -> TypeGuard[PathLike | Sequence[PathLike]]:
@@ -148,6 +189,10 @@ class Source:
         self.text_column = text_column or ""
         self._error: ThresherError | None = None
 
+    def relocate(self, error: ThresherError) -> None:
+        """Make ``error`` name the user's file where it names a local stand-in (the
+        spilled copy of a remote file); nothing to do for local sources."""
+
     def take_error(self) -> ThresherError | None:
         """The error Python code raised while producing batches, if any (it reached the
         Rust kernel through the Arrow C stream as text; this gives it back whole)."""
@@ -190,15 +235,42 @@ class FileSource(Source):
         self.paths = paths
         self.format = formats.pop()
         self.batch_size = batch_size
+        self._spilled: dict[str, str] = {}  # URL -> local copy (remote JSON Lines)
 
     def stream(self) -> ArrowStreamExportable:
         if self.format == "jsonl":
-            return _core.JsonlFiles(self.paths, self.text_column or None, self.batch_size)
+            paths = [self._local(p) for p in self.paths]
+            return _core.JsonlFiles(paths, self.text_column or None, self.batch_size)
         return cast(ArrowStreamExportable, self._parquet_stream())
+
+    def _local(self, path: str) -> str:
+        """``path``, or for a URL its local copy (downloaded on first use)."""
+        if not remote.is_url(path):
+            return path
+        if path not in self._spilled:
+            if not self._spilled:
+                self._spill_dir = tempfile.mkdtemp(prefix="thresher-remote-")
+                weakref.finalize(self, shutil.rmtree, self._spill_dir, True)
+            # The name keeps the suffix, which tells the reader the compression.
+            local = os.path.join(
+                self._spill_dir, f"{len(self._spilled):05d}-{remote.basename(path)}"
+            )
+            _download(path, local)
+            self._spilled[path] = local
+        return self._spilled[path]
+
+    def relocate(self, error: ThresherError) -> None:
+        for url, local in self._spilled.items():
+            if error.path == local:
+                error.path = url
+            if error.args and isinstance(error.args[0], str) and local in error.args[0]:
+                error.args = (error.args[0].replace(local, url), *error.args[1:])
 
     @property
     def total_bytes(self) -> int | None:
         if any(p.lower().endswith(COMPRESSION_SUFFIXES) for p in self.paths):
+            return None
+        if any(remote.is_url(p) for p in self.paths):
             return None
         return sum(os.path.getsize(p) for p in self.paths)
 
@@ -225,21 +297,41 @@ class FileSource(Source):
         return f"{first}{more}"
 
 
-def _parquet_schema(path: str) -> pa.Schema:
+def _download(url: str, local: str) -> None:
+    fs, inner = remote.filesystem(url)
     try:
-        return pq.read_schema(path)
-    except (OSError, pa.ArrowException) as e:
-        raise located(ReadError, f"{path}: not a readable Parquet file ({e})", path=path) from e
+        fs.get_file(inner, local)
+    except OSError as e:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(local)
+        raise located(ReadError, f"{url}: cannot download it ({e})", path=url) from e
+
+
+@contextlib.contextmanager
+def _open_parquet(path: str) -> Iterator[pq.ParquetFile]:
+    """``path`` (local or a URL, read through its fsspec file) opened as Parquet."""
+    with contextlib.ExitStack() as stack:
+        try:
+            source: Any = path
+            if remote.is_url(path):
+                fs, inner = remote.filesystem(path)
+                source = stack.enter_context(fs.open(inner, "rb"))
+            file = stack.enter_context(pq.ParquetFile(source))
+        except (OSError, pa.ArrowException) as e:
+            message = f"{path}: not a readable Parquet file ({e})"
+            raise located(ReadError, message, path=path) from e
+        yield file
+
+
+def _parquet_schema(path: str) -> pa.Schema:
+    with _open_parquet(path) as file:
+        return file.schema_arrow
 
 
 def _parquet_batches(
     path: str, schema: pa.Schema, first_path: str, text_column: str, batch_size: int
 ) -> Iterator[pa.RecordBatch]:
-    try:
-        file = pq.ParquetFile(path)
-    except (OSError, pa.ArrowException) as e:
-        raise located(ReadError, f"{path}: not a readable Parquet file ({e})", path=path) from e
-    with file:
+    with _open_parquet(path) as file:
         if not file.schema_arrow.equals(schema):
             message = (
                 f"{path}: schema differs from {first_path}:\n{file.schema_arrow}\nvs\n{schema}"
@@ -422,8 +514,9 @@ def call_kernel(source: Source, kernel: Callable[..., _T], *args: Any) -> _T:
     batches (it crossed the Arrow C stream as text) is re-raised as it was."""
     try:
         return kernel(*args)
-    except ThresherError:
+    except ThresherError as error:
         pending = source.take_error()
         if pending is not None:
             raise pending from None
+        source.relocate(error)
         raise

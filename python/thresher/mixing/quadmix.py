@@ -49,7 +49,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
@@ -59,6 +59,7 @@ import pyarrow as pa
 
 from thresher import _core, _labels
 from thresher import _validation as check
+from thresher._results import StreamedRows
 from thresher.exceptions import (
     EmptyInputError,
     InvalidParameterError,
@@ -73,6 +74,7 @@ __all__ = [
     "quality_ranks",
     "sample",
     "sample_rows",
+    "sample_stream",
     "sampling_function",
 ]
 
@@ -380,8 +382,43 @@ def sample_rows(
     >>> out.column("q").to_pylist()
     [0.9, 0.9, 0.7, 0.7]
     """
+    return sample_stream(
+        source,
+        score_columns,
+        domain_column,
+        params,
+        seed=seed,
+        default=default,
+        normalize=normalize,
+        repeat=repeat,
+    ).table
+
+
+def sample_stream(
+    source: Any,
+    score_columns: Sequence[str],
+    domain_column: str,
+    params: Mapping[Any, DomainParams] | DomainParams,
+    *,
+    seed: int = 0,
+    default: DomainParams | None = None,
+    normalize: Normalize = "domain",
+    repeat: bool = True,
+) -> StreamedRows:
+    """:func:`sample_rows` as a streamed result: the copies are drawn now (one pass
+    over the score and domain columns), and the sampled documents read again batch by
+    batch by ``batches()`` or ``write(path)``, never held whole.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> t = pa.table({"q": [0.1, 0.9, 0.5, 0.7], "d": ["a", "a", "b", "b"]})
+    >>> out = sample_stream(t, ["q"], "d", DomainParams(threshold=0.5, rate=2.0), repeat=False)
+    >>> [b.to_pydict() for b in out.batches()]
+    [{'q': [0.9, 0.7], 'd': ['a', 'b'], 'copies': [2, 2]}]
+    """
     from thresher.io.sources import call_kernel, read
-    from thresher.sample import take
+    from thresher.sample.stream import take_batches
 
     src = read(source, text_column=None)
     if not src.reopenable:
@@ -391,11 +428,20 @@ def sample_rows(
     scores = {name: _column_array(c, name) for name, c in zip(score_columns, columns, strict=False)}
     copies = sample(scores, columns[-1], params, seed=seed, default=default, normalize=normalize)
     rows = np.flatnonzero(copies)
-    table = take(src, rows, quiet=quiet)
     kept = copies[rows]
+    schema = src.to_reader().schema
     if repeat:
-        return table.take(pa.array(np.repeat(np.arange(len(rows)), kept)))
-    return table.append_column("copies", pa.array(kept, pa.uint32()))
+        return StreamedRows(lambda: take_batches(src, rows, copies=kept), schema, "quadmix")
+
+    def with_copies() -> Iterator[pa.RecordBatch]:
+        done = 0
+        for batch in take_batches(src, rows):
+            counts = kept[done : done + batch.num_rows]
+            done += batch.num_rows
+            yield batch.append_column("copies", pa.array(counts, pa.uint32()))
+
+    schema = schema.append(pa.field("copies", pa.uint32()))
+    return StreamedRows(with_copies, schema, "quadmix")
 
 
 def _column_array(column: Any, name: str) -> npt.NDArray[np.float64]:

@@ -33,8 +33,8 @@ from thresher.sample.allocation import Allocation, allocate
 from thresher.sample.allocation import group_quotas as group_quotas
 from thresher.sample.mixture import mixture, unimax
 from thresher.sample.stratified import _Groups as _Groups
-from thresher.sample.stratified import stratified, stratified_rows
-from thresher.sample.stream import reservoir, take
+from thresher.sample.stratified import stratified, stratified_rows, stratified_stream
+from thresher.sample.stream import reservoir, take, take_batches
 from thresher.sample.uniform import uniform
 from thresher.sample.weighted import WeightedReservoir, weighted
 from thresher.schedules import CooldownSchedule, DomainUpsampling
@@ -50,7 +50,9 @@ __all__ = [
     "reservoir",
     "stratified",
     "stratified_rows",
+    "stratified_stream",
     "take",
+    "take_batches",
     "uniform",
     "unimax",
     "weighted",

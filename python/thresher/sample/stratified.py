@@ -10,14 +10,15 @@ import pyarrow as pa
 
 from thresher import _core, _labels
 from thresher import _validation as check
+from thresher._results import StreamedRows
 from thresher.exceptions import EmptyInputError, invalid_parameter, located
 from thresher.io.sources import SourceLike, call_kernel, read
 from thresher.progress import ProgressBar
 from thresher.sample._common import Indices, WeightsLike, _null_error, _weights
 from thresher.sample.allocation import Allocation, group_quotas
-from thresher.sample.stream import take
+from thresher.sample.stream import take_batches
 
-__all__ = ["stratified", "stratified_rows"]
+__all__ = ["stratified", "stratified_rows", "stratified_stream"]
 
 _LABEL_DTYPES = {np.dtype(t) for t in ("i1", "i2", "i4", "i8", "u1", "u2", "u4")}
 
@@ -130,6 +131,45 @@ def stratified_rows(
     >>> sorted(out.column("lang").to_pylist())
     ['en', 'en', 'fr', 'fr']
     """
+    return stratified_stream(
+        source,
+        by,
+        k,
+        frac=frac,
+        allocation=allocation,
+        spread=spread,
+        weight_column=weight_column,
+        seed=seed,
+        row_number=row_number,
+        quiet=quiet,
+    ).table
+
+
+def stratified_stream(
+    source: SourceLike,
+    by: str,
+    k: int | None = None,
+    *,
+    frac: float | None = None,
+    allocation: Allocation = "proportional",
+    spread: Mapping[Any, float] | None = None,
+    weight_column: str | None = None,
+    seed: int = 0,
+    row_number: str | None = "row",
+    quiet: bool = True,
+) -> StreamedRows:
+    """:func:`stratified_rows` as a streamed result: the rows are chosen now (one pass
+    over the group column), and read again batch by batch by ``batches()`` or
+    ``write(path)``, never held whole (``table`` collects them if asked for).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> table = pa.table({"lang": ["en"] * 8 + ["fr"] * 2, "n": list(range(10))})
+    >>> out = stratified_stream(table, "lang", 4, allocation="equal", seed=0)
+    >>> sum(b.num_rows for b in out.batches()), out.schema.names
+    (4, ['lang', 'n', 'row'])
+    """
     src = read(source, text_column=None)
     if not src.reopenable:
         raise invalid_parameter(
@@ -149,7 +189,9 @@ def stratified_rows(
         weights=weights,
         seed=seed,
     )
-    table = take(src, rows, quiet=quiet)
+    schema = src.to_reader().schema
     if row_number is not None:
-        table = table.append_column(row_number, pa.array(rows, pa.int64()))
-    return table
+        schema = schema.append(pa.field(row_number, pa.int64()))
+    return StreamedRows(
+        lambda: take_batches(src, rows, row_number=row_number), schema, kind="sample"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -9,10 +11,10 @@ import pyarrow as pa
 from thresher import _core
 from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
-from thresher.io.sources import SourceLike, call_kernel, read
+from thresher.io.sources import Source, SourceLike, call_kernel, read
 from thresher.progress import ProgressBar
 
-__all__ = ["reservoir", "take"]
+__all__ = ["reservoir", "take", "take_batches"]
 
 
 def reservoir(
@@ -91,3 +93,69 @@ def take(source: SourceLike, rows: npt.ArrayLike, *, quiet: bool = True) -> pa.T
     batch = call_kernel(src, _core.take_rows, src.stream(), positions, bar)
     bar.close()
     return pa.Table.from_batches([batch])
+
+
+def take_batches(
+    source: SourceLike,
+    rows: npt.ArrayLike,
+    *,
+    copies: npt.ArrayLike | None = None,
+    row_number: str | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """The rows of ``source`` at the given positions, in stream order, batch by batch.
+
+    Like :func:`take`, but yields each input batch's chosen rows as it reads them, so
+    only one batch is held at a time. ``copies`` (one count per position, aligned with
+    ``rows`` sorted) repeats each row that many times; ``row_number`` adds a column of
+    the rows' positions.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> table = pa.table({"x": [10, 11, 12, 13]})
+    >>> [b.to_pydict() for b in take_batches(table, [3, 1], row_number="row")]
+    [{'x': [11, 13], 'row': [1, 3]}]
+    >>> [b.column("x").to_pylist() for b in take_batches(table, [1, 3], copies=[2, 0])]
+    [[11, 11]]
+    """
+    positions = np.asarray(rows, dtype=np.int64)
+    order = np.argsort(positions, kind="stable")
+    positions = positions[order]
+    if positions.size and positions[0] < 0:
+        raise invalid_parameter("rows", f"positions must be >= 0, got {positions[0]}")
+    if positions.size > 1 and (np.diff(positions) == 0).any():
+        raise invalid_parameter("rows", "positions must be distinct (use copies to repeat)")
+    counts = None if copies is None else np.asarray(copies, dtype=np.int64)[order]
+    src = read(source, text_column=None)
+    yield from _taken(src, positions, counts, row_number)
+
+
+def _taken(
+    src: Source,
+    positions: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.int64] | None,
+    row_number: str | None,
+) -> Iterator[pa.RecordBatch]:
+    offset = 0
+    with src.to_reader() as reader:
+        for batch in reader:
+            if offset > (positions[-1] if positions.size else -1):
+                break  # every position taken: the rest of the corpus is not read
+            lo, hi = np.searchsorted(positions, [offset, offset + batch.num_rows])
+            picked = positions[lo:hi]
+            offset += batch.num_rows
+            if not picked.size:
+                continue
+            local = picked - (offset - batch.num_rows)
+            if counts is not None:
+                repeat = counts[lo:hi]
+                local, picked = np.repeat(local, repeat), np.repeat(picked, repeat)
+                if not local.size:
+                    continue
+            out = batch.take(pa.array(local))
+            if row_number is not None:
+                out = out.append_column(row_number, pa.array(picked, pa.int64()))
+            yield out
+    if positions.size and positions[-1] >= offset:
+        message = f"position {positions[-1]} is past the end of the corpus ({offset} rows)"
+        raise invalid_parameter("rows", message)
