@@ -569,8 +569,8 @@ def clusters_of_signatures(
     Returns
     -------
     Deduplication
-        ``table`` holds the columns ``cluster_id``, ``is_duplicate`` and
-        ``similarity``, a row per document.
+        ``table`` holds the columns ``row`` (the signature's row), ``cluster_id``,
+        ``is_duplicate`` and ``similarity``, a row per document.
 
     Examples
     --------
@@ -582,7 +582,7 @@ def clusters_of_signatures(
     >>> result.is_duplicate.tolist(), result.cluster_id.tolist()
     ([False, True, False], [0, 0, 2])
     >>> result.table.column_names
-    ['cluster_id', 'is_duplicate', 'similarity']
+    ['row', 'cluster_id', 'is_duplicate', 'similarity']
     """
     if not isinstance(signatures, np.ndarray) or signatures.ndim != 2:
         _invalid("signatures", "must be a 2-D numpy array of uint32")
@@ -619,18 +619,15 @@ def clusters_of_signatures(
         memory=budget[0],
         spill_dir=budget[1],
     )
-    return Deduplication(out, _annotation_table)
+    documents = signatures.shape[0]
+    return Deduplication(out, lambda: _row_numbers(documents), "annotate")
 
 
-def _annotation_table(out: _core.Duplicates) -> pa.Table:
-    """The annotations alone, a row per document."""
-    return pa.table(
-        {
-            "cluster_id": pa.array(out.cluster_id.astype(np.int64)),
-            "is_duplicate": pa.array(out.is_duplicate),
-            "similarity": pa.array(out.similarity, mask=np.isnan(out.similarity)),
-        }
-    )
+def _row_numbers(documents: int) -> pa.RecordBatchReader:
+    """A column ``row`` numbering the signature rows, the corpus of
+    :func:`clusters_of_signatures` (its annotations are appended to it)."""
+    rows = pa.table({"row": pa.array(np.arange(documents, dtype=np.int64))})
+    return rows.to_reader(max_chunksize=65536)
 
 
 def _check_policy(output: str, keep: str, score: object) -> None:
