@@ -151,6 +151,7 @@ def test_clusters_of_signatures_equal_dedup_with_signature_verification(tmp_path
         )
         same(got, reference)
         assert got.table.num_rows == len(texts)
+        assert got.table.column("row").to_pylist() == list(range(len(texts)))
     assert list(tmp_path.iterdir()) == []
 
 

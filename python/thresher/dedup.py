@@ -11,7 +11,6 @@ import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
@@ -571,8 +570,8 @@ def clusters_of_signatures(
     Returns
     -------
     Deduplication
-        ``table`` holds the columns ``cluster_id``, ``is_duplicate`` and
-        ``similarity``, a row per document.
+        ``table`` holds the columns ``row`` (the signature's row), ``cluster_id``,
+        ``is_duplicate`` and ``similarity``, a row per document.
 
     Examples
     --------
@@ -584,7 +583,7 @@ def clusters_of_signatures(
     >>> result.is_duplicate.tolist(), result.cluster_id.tolist()
     ([False, True, False], [0, 0, 2])
     >>> result.table.column_names
-    ['cluster_id', 'is_duplicate', 'similarity']
+    ['row', 'cluster_id', 'is_duplicate', 'similarity']
     """
     if not isinstance(signatures, np.ndarray) or signatures.ndim != 2:
         _invalid("signatures", "must be a 2-D numpy array of uint32")
@@ -621,14 +620,15 @@ def clusters_of_signatures(
         memory=budget[0],
         spill_dir=budget[1],
     )
-    return Deduplication(out, partial(_no_columns, len(signatures)), "annotate")
+    documents = signatures.shape[0]
+    return Deduplication(out, lambda: _row_numbers(documents), "annotate")
 
 
-def _no_columns(rows: int) -> pa.RecordBatchReader:
-    """``rows`` rows without a column: the annotations of signatures alone become the
-    table (``cluster_id``, ``is_duplicate``, ``similarity``)."""
-    blank = pa.table({"_": np.zeros(rows, dtype=np.uint8)}).select([])
-    return blank.to_reader(max_chunksize=65_536)
+def _row_numbers(documents: int) -> pa.RecordBatchReader:
+    """A column ``row`` numbering the signature rows, the corpus of
+    :func:`clusters_of_signatures` (its annotations are appended to it)."""
+    rows = pa.table({"row": pa.array(np.arange(documents, dtype=np.int64))})
+    return rows.to_reader(max_chunksize=65536)
 
 
 def _check_policy(output: str, keep: str, score: object) -> None:
