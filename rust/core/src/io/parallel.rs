@@ -711,6 +711,22 @@ mod tests {
         }
     }
 
+    /// CPU time of this process so far (user + system, from /proc; 0 elsewhere).
+    fn cpu_seconds() -> f64 {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        // Fields after the command name, which is in parentheses: utime is the 12th.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        (ticks(11) + ticks(12)) / 100.0
+    }
+
     /// Serial versus parallel read throughput of one large plain file, in one
     /// process: `THRESHER_BENCH_JSONL=big.jsonl cargo test --profile dev-opt -p
     /// thresher-core parallel_throughput -- --ignored --nocapture`.
@@ -728,13 +744,13 @@ mod tests {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(2);
-        for round in 0..2 {
+        for round in 0..3 {
             for (what, pool) in [("serial", None), ("parallel", Some(pool(threads)))] {
                 let o = JsonlOptions {
                     pool,
                     ..options(8192, 1000)
                 };
-                let start = Instant::now();
+                let (start, cpu) = (Instant::now(), cpu_seconds());
                 let mut rows = 0;
                 for batch in open_jsonl(path, &o).unwrap() {
                     rows += batch.unwrap().num_rows();
@@ -742,7 +758,8 @@ mod tests {
                 let seconds = start.elapsed().as_secs_f64();
                 eprintln!(
                     "round {round} {what} ({threads} threads): {rows} rows, {megabytes:.0} MB in \
-                     {seconds:.2} s: {:.0} rows/s, {:.0} MB/s",
+                     {seconds:.2} s ({:.1} s CPU): {:.0} rows/s, {:.0} MB/s",
+                    cpu_seconds() - cpu,
                     rows as f64 / seconds,
                     megabytes / seconds
                 );
