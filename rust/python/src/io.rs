@@ -12,35 +12,70 @@ use thresher_core::io::{open_jsonl_files, Compression, JsonlOptions, JsonlWriter
 use thresher_core::stream::BatchStream;
 
 use crate::errors::{CoreError, CoreResult};
+use crate::threads::pool;
 
 /// A list of JSONL files (plain, .gz or .zst) to read as one corpus.
 ///
 /// Kernels given this object read the files in Rust directly (errors keep their
 /// type, file and line); it also exports an Arrow C stream for any Arrow consumer.
+/// A large plain file is decoded in parallel on thresher's pool unless `parallel`
+/// is false, or (when `parallel` is None) the environment variable
+/// `THRESHER_PARALLEL_READ` is `0`.
 #[pyclass(module = "thresher._core", name = "JsonlFiles", frozen)]
 pub struct JsonlFiles {
     paths: Vec<PathBuf>,
     options: JsonlOptions,
+    parallel: Option<bool>,
+}
+
+/// Whether files are read in parallel when the caller did not say.
+fn parallel_by_default() -> bool {
+    std::env::var("THRESHER_PARALLEL_READ").map_or(true, |v| v.trim() != "0")
 }
 
 impl JsonlFiles {
     /// Open the files as one core stream.
     pub fn open(&self) -> CoreResult<(arrow_schema::SchemaRef, BatchStream)> {
-        Ok(open_jsonl_files(&self.paths, &self.options)?)
+        let options = JsonlOptions {
+            // The pool of the moment (its size may have changed since creation).
+            pool: self.is_parallel().then(pool),
+            ..self.options.clone()
+        };
+        Ok(open_jsonl_files(&self.paths, &options)?)
+    }
+
+    fn is_parallel(&self) -> bool {
+        self.parallel.unwrap_or_else(parallel_by_default)
     }
 }
 
 #[pymethods]
 impl JsonlFiles {
     #[new]
-    #[pyo3(signature = (paths, text_column=None, batch_size=8192))]
-    fn new(paths: Vec<PathBuf>, text_column: Option<String>, batch_size: usize) -> Self {
+    #[pyo3(signature = (paths, text_column=None, batch_size=8192, parallel=None))]
+    fn new(
+        paths: Vec<PathBuf>,
+        text_column: Option<String>,
+        batch_size: usize,
+        parallel: Option<bool>,
+    ) -> Self {
         let options = JsonlOptions {
             batch_size,
             text_column,
             ..Default::default()
         };
-        JsonlFiles { paths, options }
+        JsonlFiles {
+            paths,
+            options,
+            parallel,
+        }
+    }
+
+    /// Whether large plain files are decoded in parallel (the environment decides
+    /// when `parallel` was not given).
+    #[getter]
+    fn parallel(&self) -> bool {
+        self.is_parallel()
     }
 
     /// The schema of the batches (inferred from the first file).

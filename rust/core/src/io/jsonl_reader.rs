@@ -25,15 +25,18 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow_array::{Array, RecordBatch};
+use arrow_array::RecordBatch;
 use arrow_json::reader::Decoder;
 use arrow_schema::{DataType, Schema, SchemaRef};
+use rayon::ThreadPool;
 
-use super::compression::open_decoded;
-use super::diagnose::{arrow_text_error, LineChecker};
+use super::compression::{open_decoded, Compression};
+use super::decode::DecodeContext;
+use super::diagnose::LineChecker;
+use super::frames::{has_several_frames, ZstdFrames};
 use super::infer::infer_schema;
-use super::lines::{LineInput, Lines, Prefetch};
-use crate::text::TextColumn;
+use super::lines::{LineInput, Prefetch};
+use super::parallel::{BlockSource, ParallelReader, PlainBlocks, DEFAULT_RANGE_BYTES};
 use crate::{Error, Result};
 
 /// How to read a JSONL file.
@@ -47,6 +50,13 @@ pub struct JsonlOptions {
     pub infer_rows: usize,
     /// A field every line must have as a JSON string (for example `"text"`).
     pub text_column: Option<String>,
+    /// The pool that decodes a large plain file or a multi-frame zstd file in
+    /// parallel (see [`JsonlReader`]);
+    /// `None`, or a pool of one thread, reads serially. Default `None`.
+    pub pool: Option<Arc<ThreadPool>>,
+    /// Bytes per range of a parallel read; a file no larger is read serially.
+    /// Default 8 MiB.
+    pub range_bytes: usize,
 }
 
 impl Default for JsonlOptions {
@@ -56,6 +66,8 @@ impl Default for JsonlOptions {
             schema: None,
             infer_rows: 1000,
             text_column: None,
+            pool: None,
+            range_bytes: DEFAULT_RANGE_BYTES,
         }
     }
 }
@@ -74,21 +86,36 @@ pub fn open_jsonl(path: &Path, options: &JsonlOptions) -> Result<JsonlReader> {
 ///
 /// It stops after the first error, which names the file and line at fault.
 ///
-/// A background thread decompresses and splits the next batch of lines while the
-/// caller's thread decodes the current one.
+/// Serially, a background thread decompresses and splits the next batch of lines
+/// while the caller's thread decodes the current one. A plain file larger than
+/// [`JsonlOptions::range_bytes`] read with a pool of several threads is instead cut
+/// into ranges of whole lines decoded in parallel on the pool (see the `parallel`
+/// module), and so is a zstd file of several frames, whose frames are also
+/// decompressed in parallel (the `frames` module): the rows, their order and the errors are the same, but a batch never
+/// spans two ranges, so batch boundaries differ (every batch still holds at most
+/// `batch_size` rows), and the rows handed out before an error may differ.
 pub struct JsonlReader {
-    prefetch: Prefetch,
-    decoder: Decoder,
-    checker: LineChecker,
-    /// Index of the text column in the schema.
-    text_index: Option<usize>,
+    engine: Engine,
+    context: Arc<DecodeContext>,
     done: bool,
+}
+
+/// How batches are produced.
+enum Engine {
+    Serial {
+        prefetch: Prefetch,
+        decoder: Box<Decoder>,
+    },
+    Parallel(Box<ParallelReader>),
 }
 
 impl JsonlReader {
     fn open(path: &Path, options: &JsonlOptions) -> Result<Self> {
         if options.batch_size == 0 {
             return Err(Error::invalid("batch_size", "must be at least 1"));
+        }
+        if options.range_bytes == 0 {
+            return Err(Error::invalid("range_bytes", "must be at least 1"));
         }
         if options.schema.is_none() && options.infer_rows == 0 {
             return Err(Error::invalid(
@@ -102,90 +129,104 @@ impl JsonlReader {
             Some(schema) => with_text_field(schema, text)?,
             None => infer_schema(&mut input, options.infer_rows, text)?,
         };
-        let checker = LineChecker {
-            path: path.to_path_buf(),
-            schema: schema.clone(),
-            text: options.text_column.clone(),
-        };
         let text_index = text.and_then(|name| schema.index_of(name).ok());
-        Ok(JsonlReader {
-            decoder: checker.decoder(options.batch_size)?,
-            prefetch: Prefetch::spawn(input, options.batch_size)?,
-            checker,
+        let context = Arc::new(DecodeContext {
+            checker: LineChecker {
+                path: path.to_path_buf(),
+                schema,
+                text: options.text_column.clone(),
+            },
             text_index,
+            batch_size: options.batch_size,
+        });
+        let engine = match parallel_source(path, options)? {
+            Some((pool, codec)) => {
+                let (offset, first_line, replay) = input.split_off();
+                drop(input);
+                let blocks: Box<dyn BlockSource> = match codec {
+                    Compression::Zstd => Box::new(ZstdFrames::open(path, pool.clone(), offset)?),
+                    _ => Box::new(PlainBlocks::open(path, offset, options.range_bytes)?),
+                };
+                Engine::Parallel(Box::new(ParallelReader::new(
+                    pool,
+                    context.clone(),
+                    replay,
+                    blocks,
+                    first_line,
+                    options.range_bytes,
+                )))
+            }
+            None => Engine::Serial {
+                decoder: Box::new(context.decoder()?),
+                prefetch: Prefetch::spawn(input, options.batch_size)?,
+            },
+        };
+        Ok(JsonlReader {
+            engine,
+            context,
             done: false,
         })
     }
 
     /// The schema of every batch.
     pub fn schema(&self) -> SchemaRef {
-        self.checker.schema.clone()
+        self.context.checker.schema.clone()
     }
 
     /// The file being read.
     pub fn path(&self) -> &Path {
-        &self.checker.path
+        &self.context.checker.path
+    }
+
+    /// Whether the file is decoded in parallel.
+    pub fn is_parallel(&self) -> bool {
+        matches!(self.engine, Engine::Parallel(_))
     }
 
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        let Some(lines) = self.prefetch.next()? else {
-            return Ok(None);
-        };
-        let batch = self.decode(&lines);
-        self.prefetch.recycle(lines);
-        batch.map(Some)
-    }
-
-    fn decode(&mut self, lines: &Lines) -> Result<RecordBatch> {
-        // Feed lines one at a time so that a line holding more or less than one
-        // value (which arrow would silently merge or split) is caught on the spot.
-        for i in 0..lines.len() {
-            let line = lines.get(i);
-            let before = self.decoder.len();
-            let consumed = self.decoder.decode(line);
-            let one_record = matches!(consumed, Ok(n) if n == line.len())
-                && self.decoder.len() == before + 1
-                && !self.decoder.has_partial_record();
-            if !one_record {
-                return Err(self.checker.line_error(line, lines.number(i)));
+        match &mut self.engine {
+            Engine::Serial { prefetch, decoder } => {
+                let Some(lines) = prefetch.next()? else {
+                    return Ok(None);
+                };
+                let batch = self.context.decode(decoder, &lines);
+                prefetch.recycle(lines);
+                batch.map(Some)
             }
+            Engine::Parallel(reader) => reader.next_batch(),
         }
-        let batch = match self.decoder.flush() {
-            Ok(Some(batch)) => batch,
-            Ok(None) => unreachable!("decoded at least one record"),
-            Err(e) => return Err(self.checker.find_bad_line(lines, e)),
-        };
-        if let Some(index) = self.text_index {
-            self.check_text(&batch, index, lines)?;
-        }
-        Ok(batch)
     }
+}
 
-    /// The text column must hold a JSON string on every line: arrow gives null for
-    /// a missing or null field, and (with `coerce_primitive`, needed for the other
-    /// string fields) the literal text of a number or boolean. Only values that look
-    /// like such a literal are checked against their line, which real text rarely is.
-    fn check_text(&self, batch: &RecordBatch, index: usize, lines: &Lines) -> Result<()> {
-        let array = batch.column(index);
-        let name = self.checker.text.as_deref().unwrap_or_default();
-        if array.null_count() > 0 {
-            let row = (0..array.len()).find(|&i| array.is_null(i)).unwrap_or(0);
-            return Err(Error::MissingField {
-                location: self.checker.location(lines.number(row)),
-                field: name.to_string(),
-            });
-        }
-        let column = TextColumn::try_new(array.as_ref(), name)?;
-        for row in 0..column.len() {
-            if may_be_coerced(column.value(row)) {
-                let location = self.checker.location(lines.number(row));
-                if let Some(e) = arrow_text_error(lines.get(row), name, location) {
-                    return Err(e);
-                }
-            }
-        }
-        Ok(())
+/// The pool to decode `path` with, and its codec, if it is worth it: several
+/// threads, and a plain file of more than one range or a zstd file of several
+/// frames (decompression of one stream is sequential).
+fn parallel_source(
+    path: &Path,
+    options: &JsonlOptions,
+) -> Result<Option<(Arc<ThreadPool>, Compression)>> {
+    let Some(pool) = options
+        .pool
+        .as_ref()
+        .filter(|p| p.current_num_threads() > 1)
+    else {
+        return Ok(None);
+    };
+    let io = |e| Error::io(path, e);
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let metadata = file.metadata().map_err(io)?;
+    if !metadata.is_file() {
+        return Ok(None);
     }
+    let mut head = [0u8; 4];
+    let n = std::io::Read::read(&mut file, &mut head).map_err(io)?;
+    let codec = Compression::detect(path, &head[..n]);
+    let worth_it = match codec {
+        Compression::None => metadata.len() > options.range_bytes as u64,
+        Compression::Zstd => n == head.len() && has_several_frames(path)?,
+        Compression::Gzip => false,
+    };
+    Ok(worth_it.then(|| (pool.clone(), codec)))
 }
 
 impl Iterator for JsonlReader {
@@ -200,18 +241,6 @@ impl Iterator for JsonlReader {
             self.done = true;
         }
         next.transpose()
-    }
-}
-
-/// Whether a string could be arrow's coercion of a JSON number or boolean.
-fn may_be_coerced(value: &str) -> bool {
-    match value.as_bytes().first() {
-        Some(b'-' | b'0'..=b'9') => value
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')),
-        Some(b't') => value == "true",
-        Some(b'f') => value == "false",
-        _ => false,
     }
 }
 
@@ -250,9 +279,11 @@ fn with_text_field(schema: &SchemaRef, text: Option<&str>) -> Result<SchemaRef> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::TextColumn;
     use crate::Location;
     use arrow_array::cast::AsArray;
     use arrow_array::types::Int64Type;
+    use arrow_array::Array;
     use arrow_schema::Field;
     use std::io::Write;
     use std::path::PathBuf;

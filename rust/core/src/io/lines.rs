@@ -16,7 +16,7 @@ use crate::Result;
 /// A batch is cut early when its lines reach this many bytes: this bounds memory
 /// (three batches are alive at once) and keeps arrow's 32-bit string offsets far
 /// from overflowing, whatever the size of the documents.
-const MAX_BATCH_BYTES: usize = 64 << 20;
+pub(super) const MAX_BATCH_BYTES: usize = 64 << 20;
 
 /// Lines held in one buffer, with their 1-based line numbers in the file.
 #[derive(Default)]
@@ -46,13 +46,18 @@ impl Lines {
         self.numbers[i]
     }
 
-    fn clear(&mut self) {
+    /// Bytes held by the lines.
+    pub(super) fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub(super) fn clear(&mut self) {
         self.bytes.clear();
         self.ends.clear();
         self.numbers.clear();
     }
 
-    fn push(&mut self, line: &[u8], number: u64) {
+    pub(super) fn push(&mut self, line: &[u8], number: u64) {
         self.bytes.extend_from_slice(line);
         self.ends.push(self.bytes.len());
         self.numbers.push(number);
@@ -60,7 +65,7 @@ impl Lines {
 }
 
 /// Whether a line holds only JSON whitespace (`\r` covers CRLF files).
-fn is_blank(line: &[u8]) -> bool {
+pub(super) fn is_blank(line: &[u8]) -> bool {
     line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
 }
 
@@ -71,6 +76,8 @@ pub(super) struct LineInput {
     pub(super) path: PathBuf,
     /// Number of the next line to read from `stream`.
     next_line: u64,
+    /// Bytes of `stream` consumed so far: where its next line starts.
+    consumed: u64,
     eof: bool,
     replay: Lines,
     replay_pos: usize,
@@ -82,6 +89,7 @@ impl LineInput {
             stream,
             path: path.to_path_buf(),
             next_line: 1,
+            consumed: 0,
             eof: false,
             replay: Lines::default(),
             replay_pos: 0,
@@ -92,6 +100,17 @@ impl LineInput {
     pub(super) fn replay(&mut self, lines: Lines) {
         self.replay = lines;
         self.replay_pos = 0;
+    }
+
+    /// Where the rest of the stream starts: its byte offset and its line number,
+    /// with the lines still to replay (all of them until batches are read).
+    pub(super) fn split_off(&mut self) -> (u64, u64, Lines) {
+        let mut rest = Lines::default();
+        for i in self.replay_pos..self.replay.len() {
+            rest.push(self.replay.get(i), self.replay.number(i));
+        }
+        self.replay(Lines::default());
+        (self.consumed, self.next_line, rest)
     }
 
     /// Appends the next non-blank line to `out`; false at the end of the file.
@@ -155,12 +174,14 @@ impl LineInput {
                 Some(i) => {
                     out.extend_from_slice(&buf[..i]);
                     self.stream.consume(i + 1);
+                    self.consumed += i as u64 + 1;
                     return Ok(true);
                 }
                 None => {
                     let n = buf.len();
                     out.extend_from_slice(buf);
                     self.stream.consume(n);
+                    self.consumed += n as u64;
                 }
             }
         }

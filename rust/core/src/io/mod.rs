@@ -7,12 +7,15 @@
 //!   detected from the magic bytes).
 
 mod compression;
+mod decode;
 mod diagnose;
 mod files;
+mod frames;
 mod infer;
 mod jsonl_reader;
 mod jsonl_writer;
 mod lines;
+mod parallel;
 
 pub use compression::{into_error, open_decoded, Compression};
 pub use files::open_jsonl_files;
