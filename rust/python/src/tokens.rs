@@ -176,6 +176,14 @@ pub fn sample_budget<'py>(
     Ok(int64(py, chosen))
 }
 
+/// `(rows, row_numbers, tokens, seen)` of a sample by token budget.
+type BudgetRows<'py> = (
+    Bound<'py, PyAny>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<u32>>,
+    u64,
+);
+
 /// `(rows, row_numbers, tokens, seen)`: a one-pass sample of a stream by token budget.
 #[pyfunction]
 #[pyo3(signature = (source, budget, seed, weight_column=None, counter=None, text_column="text", token_column=None, progress=None))]
@@ -190,12 +198,7 @@ pub fn budget_sample<'py>(
     text_column: &str,
     token_column: Option<String>,
     progress: Option<Py<PyAny>>,
-) -> PyResult<(
-    Bound<'py, PyAny>,
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<u32>>,
-    u64,
-)> {
+) -> PyResult<BudgetRows<'py>> {
     let options = BudgetOptions {
         budget,
         seed,
