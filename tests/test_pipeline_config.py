@@ -9,7 +9,7 @@ import pytest
 import thresher
 from pipeline_corpus import write_corpus
 from thresher.cli import main
-from thresher.exceptions import PipelineError
+from thresher.exceptions import ParseError, PipelineError
 
 GOOD = """title = "checks"
 
@@ -145,3 +145,16 @@ def test_cli_check_only(directory: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["run", str(path), "--check"]) == 0
     assert "valid (3 input files" in capsys.readouterr().out
     assert not (directory / "out.work").exists()
+
+
+def test_a_bad_line_stops_the_run_naming_file_and_line(directory: Path) -> None:
+    """A malformed row is a typed error naming its file and line, never a skipped row."""
+    with open(directory / "corpus" / "a.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"id": 1, "text": "unterminated\n')
+    lines = (directory / "corpus" / "a.jsonl").read_text(encoding="utf-8").count("\n")
+    (directory / "pipeline.toml").write_text(GOOD, encoding="utf-8")
+    with pytest.raises(ParseError) as info:
+        thresher.Pipeline.from_file(directory / "pipeline.toml").run(quiet=True)
+    assert info.value.path == str(directory / "corpus" / "a.jsonl")
+    assert info.value.line == lines
+    assert not list((directory / "out").glob("part-*"))

@@ -245,10 +245,11 @@ class FileSource(Source):
 
     def to_reader(self) -> pa.RecordBatchReader:
         reader = super().to_reader()
-        if not self._spilled:
+        if self.format != "jsonl" and not self._spilled:
             return reader
         # The local copies are deleted with this source: the reader keeps it alive.
-        return pa.RecordBatchReader.from_batches(reader.schema, _kept_alive(reader, self))
+        # A bad line reaches pyarrow as text only: it is raised typed, naming its line.
+        return pa.RecordBatchReader.from_batches(reader.schema, _typed_errors(reader, self))
 
     def _local(self, path: str) -> str:
         """``path``, or for a URL its local copy (downloaded on first use)."""
@@ -304,13 +305,6 @@ class FileSource(Source):
         return f"{first}{more}"
 
 
-def _kept_alive(reader: pa.RecordBatchReader, owner: object) -> Iterator[pa.RecordBatch]:
-    """The batches of ``reader``, holding ``owner`` until the last one."""
-    with reader:
-        yield from reader
-    del owner
-
-
 def _download(url: str, local: str) -> None:
     fs, inner = remote.filesystem(url)
     try:
@@ -335,6 +329,18 @@ def _open_parquet(path: str) -> Iterator[pq.ParquetFile]:
             message = f"{path}: not a readable Parquet file ({e})"
             raise located(ReadError, message, path=path) from e
         yield file
+
+
+def _typed_errors(reader: pa.RecordBatchReader, source: FileSource) -> Iterator[pa.RecordBatch]:
+    """``reader``'s batches; if the Rust reader fails, the error crossed the Arrow C
+    stream as text (``ArrowInvalid``): the files are read again by a Rust consumer up to
+    the fault, which raises the typed error (ParseError, FieldTypeError... with the
+    file and line). Only a failing read pays for the second read."""
+    try:
+        yield from reader
+    except pa.ArrowException:
+        call_kernel(source, _core.collect_columns, source.stream(), [], None)
+        raise  # the second read succeeded (the file changed meanwhile): the original
 
 
 def _parquet_schema(path: str) -> pa.Schema:

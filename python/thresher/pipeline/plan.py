@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from thresher.exceptions import InvalidParameterError, ThresherError
+from thresher.exceptions import InputError, InvalidParameterError, ThresherError
 from thresher.io.sources import expand_paths, read
 from thresher.pipeline.config import PipelineConfig
 
@@ -49,6 +49,8 @@ def plan(config: PipelineConfig) -> Plan:
         where.fail(f"no input file matches {config.input['paths']}", "paths")
     try:
         schema = _schema(files[0], config)
+    except InputError:
+        raise  # a bad line of the data: its own typed error names the file and line
     except ThresherError as e:
         where.fail(f"cannot read the first input file: {e}", "paths")
     columns = list(schema.names)
