@@ -113,19 +113,22 @@ def test_verbs_are_unchanged(big_file: Path, monkeypatch: pytest.MonkeyPatch) ->
     [('{"text": "cut', ParseError), ('{"text": 12, "id": 3}', FieldTypeError)],
 )
 def test_late_errors_name_the_same_line(
-    big_file: Path, tmp_path: Path, bad: str, error: type[Exception]
+    big_file: Path,
+    tmp_path: Path,
+    bad: str,
+    error: type[Exception],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     content = big_file.read_bytes()
     lines = content.count(b"\n")
     path = tmp_path / "bad.jsonl"
     path.write_bytes(content + b"\n" + bad.encode() + b"\n")
     messages = []
-    for parallel in (True, False):
+    for mode in ("1", "0"):
+        # A verb reads in Rust: the error keeps its type (an Arrow C stream would not).
+        monkeypatch.setenv("THRESHER_PARALLEL_READ", mode)
         with pytest.raises(error) as caught:
-            # A Rust consumer receives the typed error (pyarrow would get its text).
-            _core.collect_columns(
-                _core.JsonlFiles([path], "text", 4096, parallel=parallel), [], None
-            )
+            thresher.dedup(str(path), method="exact")
         assert caught.value.path == str(path)  # type: ignore[attr-defined]
         assert caught.value.line == lines + 2  # type: ignore[attr-defined]
         messages.append(str(caught.value))
