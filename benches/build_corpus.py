@@ -87,7 +87,9 @@ def _parse_source(path: Path) -> dict[str, Any]:
     segments: dict[str, list[str]] = {}
     doc_lengths: dict[str, list[int]] = {}
     with open(path, "rb") as f:
-        lines = io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(f), encoding="utf-8")
+        lines = io.TextIOWrapper(
+            zstandard.ZstdDecompressor().stream_reader(f, read_across_frames=True), encoding="utf-8"
+        )
         for line in lines:
             row = json.loads(line)
             text, domain = row["text"].strip(), row["domain"]
