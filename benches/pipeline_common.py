@@ -239,19 +239,3 @@ def ensure_corpus(corpus: Path, gb: float, shard_mb: float = 256.0, seed: int = 
     print("building the corpus:", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True)
     return corpus
-
-
-def machine_header(title: str) -> list[str]:
-    """Markdown lines: the title, date, machine, load and memory."""
-    import shutil
-
-    disk = shutil.disk_usage("/work" if Path("/work").exists() else "/")
-    return [
-        f"# {title}",
-        "",
-        f"- date: {common._dt.datetime.now(common._dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
-        f"- machine: {os.cpu_count()} cores ({common.cpu_model()}), "
-        f"{common.mem_total_gb() or 0:.1f} GB RAM, {disk.free / 1e9:.0f} GB free disk",
-        f"- load average at start: {common.load_average()}",
-        f"- python {sys.version.split()[0]}",
-    ]
