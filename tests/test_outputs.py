@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import thresher
+from thresher import sample
 from thresher.exceptions import (
     InvalidParameterError,
     ManifestError,
+    ReadError,
     SchemaMismatchError,
     WriteError,
 )
@@ -29,6 +37,7 @@ from thresher.io.manifest import (
     fingerprint,
 )
 from thresher.io.writers import open_output, parse_size, write_part
+from thresher.mixing import quadmix
 
 
 def _batches(n: int = 1000, per: int = 128) -> list[pa.RecordBatch]:
@@ -166,6 +175,22 @@ def test_rewriting_a_complete_directory_replaces_it_as_a_whole(tmp_path: Path) -
     assert sorted(p.name for p in directory.iterdir()) == ["manifest.json", "part-00000.parquet"]
 
 
+def test_a_directory_of_foreign_part_files_is_never_cleared(tmp_path: Path) -> None:
+    foreign = tmp_path / "spark-output"
+    foreign.mkdir()
+    (foreign / "part-00000.parquet").write_bytes(b"someone else's data")
+    with pytest.raises(WriteError, match="no thresher manifest"):
+        open_output(f"{foreign}/")
+    assert sorted(p.name for p in foreign.iterdir()) == ["part-00000.parquet"]
+    # A directory of other files only is fine: they are left alone.
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "README.txt").write_text("keep me")
+    with open_output(f"{other}/") as out:
+        out.write(pa.record_batch({"n": [1]}))
+    assert (other / "README.txt").read_text() == "keep me"
+
+
 def test_a_batch_with_another_schema_is_a_typed_error(tmp_path: Path) -> None:
     for target in (tmp_path / "a.parquet", tmp_path / "b.jsonl", f"{tmp_path}/c/"):
         mismatch = pytest.raises(SchemaMismatchError, match="column 'id' is string, was int64")
@@ -179,6 +204,19 @@ def test_a_batch_with_another_schema_is_a_typed_error(tmp_path: Path) -> None:
         out.write(pa.record_batch({"text": ["a"], "extra": [1]}))
     assert not (tmp_path / "a.parquet").exists() and not (tmp_path / "d.parquet").exists()
     assert not Manifest.load(f"{tmp_path}/c/").complete
+
+
+def test_batches_differing_only_in_nullability_share_the_first_schema(tmp_path: Path) -> None:
+    strict = pa.schema([pa.field("text", pa.string(), nullable=False)])
+    with open_output(tmp_path / "n.parquet", schema=strict) as out:
+        out.write(pa.record_batch({"text": ["a"]}))  # inferred nullable
+        out.write(pa.RecordBatch.from_arrays([pa.array(["b"])], schema=strict))
+    table = pq.read_table(tmp_path / "n.parquet")
+    assert table.schema.equals(strict) and table.column("text").to_pylist() == ["a", "b"]
+    reordered = pytest.raises(SchemaMismatchError, match="in the order")
+    with reordered, open_output(tmp_path / "o.parquet") as out:
+        out.write(pa.record_batch({"a": [1], "b": [2]}))
+        out.write(pa.record_batch({"b": [2], "a": [1]}))
 
 
 def test_an_empty_output_keeps_its_schema(tmp_path: Path) -> None:
@@ -307,3 +345,148 @@ def test_fingerprint_samples_large_files(tmp_path: Path) -> None:
         f.seek(5 * mib - 10)
         f.write(b"b")
     assert fingerprint(path) != before
+
+
+def _verbs(raw: Path, target: Path, work: Path) -> dict[str, list[str]]:
+    """Each corpus-writing verb's arguments, without ``--out``."""
+    table = _read(raw)
+    scored = table.append_column("q", pa.array([float(i % 7) for i in range(table.num_rows)]))
+    pq.write_table(scored, work / "scored.parquet")
+    (work / "params.json").write_text(json.dumps({"*": {"threshold": 0.5, "rate": 1.5}}))
+    quiet = ["--quiet"]
+    return {
+        "dedup": ["dedup", str(raw), "--annotate", "--threshold", "0.7", *quiet],
+        "dsir": ["dsir", "--target", str(target), "--raw", str(raw), "-k", "40", *quiet],
+        "sample-by": ["sample", str(raw), "--by", "domain", "-k", "60", *quiet],
+        "sample-k": ["sample", str(raw), "-k", "50", "--seed", "2", *quiet],
+        "quadmix": [
+            "quadmix",
+            str(work / "scored.parquet"),
+            "--score",
+            "q",
+            "--domain",
+            "domain",
+            "--params",
+            str(work / "params.json"),
+        ],
+    }
+
+
+@pytest.mark.parametrize("verb", ["dedup", "dsir", "sample-by", "sample-k", "quadmix"])
+def test_every_corpus_verb_writes_shards_equal_to_its_single_file(
+    tmp_path: Path, raw_path: Path, target_path: Path, verb: str
+) -> None:
+    from thresher.cli import main
+
+    args = _verbs(raw_path, target_path, tmp_path)[verb]
+    assert main([*args, "--out", str(tmp_path / "one.parquet")]) == 0
+    shards = f"{tmp_path}/shards/"
+    assert main([*args, "--out", shards, "--shard-size", "64KB", "--format", "parquet"]) == 0
+    single = pq.read_table(tmp_path / "one.parquet")
+    assert single.num_rows > 0
+    manifest = Manifest.load(shards)
+    assert manifest.complete and manifest.rows == single.num_rows
+    assert manifest.kind == verb.split("-")[0]
+    assert manifest.thresher_version == thresher.__version__
+    assert all(s.name.endswith(".parquet") for s in manifest.shards)
+    assert manifest.inputs and all(i.size > 0 for i in manifest.inputs)
+    assert _read(Path(shards)).equals(single)
+
+
+def test_dedup_streams_the_same_rows_as_its_table(raw_path: Path, tmp_path: Path) -> None:
+    result = thresher.dedup(raw_path, threshold=0.7)
+    streamed = pa.Table.from_batches(list(result.batches()), schema=result.schema)
+    assert result._table is None  # batches() never built the table
+    out = result.write(f"{tmp_path}/d/", shard_size="100KB")
+    assert result._table is None  # nor did write()
+    assert streamed.equals(result.table)
+    assert _read(Path(out)).equals(result.table)
+    kept = thresher.dedup(raw_path, threshold=0.7, output="keep")
+    assert sum(b.num_rows for b in kept.batches()) == kept.summary.kept
+
+
+def test_take_batches_equals_take(raw_path: Path) -> None:
+    source = thresher.read(raw_path, text_column=None, batch_size=37)
+    rows = np.random.default_rng(3).choice(400, size=90, replace=False)
+    taken = sample.take(source, rows)
+    streamed = pa.Table.from_batches(list(sample.take_batches(source, rows)))
+    assert streamed.equals(taken)
+    copies = np.arange(90) % 3
+    repeated = pa.Table.from_batches(list(sample.take_batches(source, rows, copies=copies)))
+    order = np.argsort(rows)
+    expected = taken.take(pa.array(np.repeat(np.arange(90), copies[order])))
+    assert repeated.equals(expected)
+    with pytest.raises(InvalidParameterError, match="past the end"):
+        list(sample.take_batches(source, [3, 400]))
+    with pytest.raises(InvalidParameterError, match="distinct"):
+        list(sample.take_batches(source, [3, 3]))
+
+
+def test_stratified_and_quadmix_streams_equal_the_rows_they_choose(raw_path: Path) -> None:
+    table = _read(raw_path)
+    stream = sample.stratified_stream(raw_path, "domain", 50, seed=4)
+    assert stream._table is None
+    streamed = pa.Table.from_batches(list(stream.batches()), schema=stream.schema)
+    rows = sample.stratified(table.column("domain"), 50, seed=4)
+    expected = table.take(pa.array(rows)).append_column("row", pa.array(rows, pa.int64()))
+    assert streamed.equals(expected) and stream.table.equals(expected)
+
+    q = np.array([float(i % 5) for i in range(table.num_rows)])
+    scored = table.append_column("q", pa.array(q))
+    params = quadmix.DomainParams(threshold=0.6, rate=2.0)
+    copies = quadmix.sample({"q": q}, table.column("domain"), params, seed=2)
+    chosen = np.flatnonzero(copies)
+    assert chosen.size > 0
+    kept = scored.take(pa.array(chosen))
+    for repeat in (True, False):
+        mix = quadmix.sample_stream(scored, ["q"], "domain", params, seed=2, repeat=repeat)
+        got = pa.Table.from_batches(list(mix.batches()), schema=mix.schema)
+        if repeat:
+            want = kept.take(pa.array(np.repeat(np.arange(chosen.size), copies[chosen])))
+        else:
+            want = kept.append_column("copies", pa.array(copies[chosen], pa.uint32()))
+        assert got.equals(want)
+
+
+_SLOW_WRITER = """
+import sys, time
+import pyarrow as pa
+from thresher.io.writers import open_output
+
+with open_output(sys.argv[1], shard_size=2000) as out:
+    for i in range(10_000):
+        out.write(pa.record_batch({"text": ["x" * 50] * 10, "i": [i] * 10}))
+        time.sleep(0.01)
+"""
+
+
+def test_a_killed_rewrite_never_leaves_a_complete_looking_directory(tmp_path: Path) -> None:
+    directory = tmp_path / "d"
+    with open_output(f"{directory}/", shard_size=2000) as out:
+        for b in _batches():
+            out.write(b)
+    assert Manifest.load(directory).complete
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    script = tmp_path / "slow.py"
+    script.write_text(_SLOW_WRITER)
+    child = subprocess.Popen([sys.executable, str(script), f"{directory}/"], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait until the rewrite has a few shards
+            manifest = Manifest.load(directory)  # always whole: saved by rename
+            if not manifest.complete and len(manifest.shards) >= 3:
+                break
+            time.sleep(0.05)
+        else:  # pragma: no cover
+            pytest.fail("the child wrote no shard")
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    manifest = Manifest.load(directory)
+    assert not manifest.complete
+    with pytest.raises(ReadError, match="incomplete"):
+        thresher.read(directory)
+    # Every listed shard is whole (its checksum holds); nothing else claims to be one.
+    for shard in manifest.shards:
+        data = (directory / shard.name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == shard.sha256

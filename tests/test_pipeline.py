@@ -214,3 +214,20 @@ def test_stats_follow_the_report_schema_and_the_report_is_written(
     assert stats["histograms"] and stats["cluster_sizes"]
     assert result.report is not None and Path(result.report).exists()
     assert "corpus read 2 times" in result.summary
+
+
+def test_example_pipeline_runs_on_the_demo_corpus(tmp_path: Path) -> None:
+    """examples/pipeline.toml, as the README runs it, with its output moved to tmp."""
+    example = Path(__file__).parents[1] / "examples" / "pipeline.toml"
+    data = target_path().parent
+    text = example.read_text(encoding="utf-8").replace("../python/thresher/data/", f"{data}/")
+    text = text.replace("../demo-curated/", f"{tmp_path}/curated/")
+    pipeline = tmp_path / "pipeline.toml"
+    pipeline.write_text(text, encoding="utf-8")
+    result = thresher.Pipeline.from_file(pipeline).run(quiet=True)
+    written = read(tmp_path / "curated", text_column=None).to_reader().read_all()
+    assert written.num_rows == 400
+    assert written.column_names[-2:] == ["dsir_log_weight", "words"]
+    assert written.column("domain").to_pylist().count("postgresql") > 80
+    assert [s["kind"] for s in result.stats["steps"]] == ["filter", "dedup", "dsir"]
+    assert (tmp_path / "curated" / "report.html").exists()

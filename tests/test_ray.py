@@ -437,3 +437,18 @@ def test_the_core_package_never_imports_ray() -> None:
         "assert 'ray' not in sys.modules, 'ray was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_ray_dedup_streams_its_output_in_row_order(
+    tmp_path: Path, corpus: list[str], ray_corpus: Any
+) -> None:
+    from thresher.io.manifest import Manifest
+
+    local = thresher.dedup(corpus, threshold=0.7)
+    got = tr.dedup(_layout(ray_corpus, 7), threshold=0.7)
+    assert got.schema.equals(local.schema)
+    out = got.write(f"{tmp_path}/shards/", shard_size="64KB")
+    assert got._table is None  # streamed to the driver, never collected whole
+    manifest = Manifest.load(out)
+    assert manifest.complete and len(manifest.shards) > 1
+    assert thresher.read(out).to_reader().read_all().equals(local.table)

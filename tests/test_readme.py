@@ -19,6 +19,7 @@ NEEDS_DATA = {
     "thresher",
     "Deduplication",
     "Sampling",
+    "Token budgets",
     "Scale-out on Ray",
 }
 

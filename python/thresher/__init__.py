@@ -17,7 +17,17 @@ PostgreSQL target (1.4% of the raw corpus is PostgreSQL documentation):
 (100, True)
 """
 
-from thresher import cluster, diversity, exceptions, mixing, rebalance, sample, select, valuation
+from thresher import (
+    cluster,
+    diversity,
+    exceptions,
+    mixing,
+    rebalance,
+    sample,
+    select,
+    tokens,
+    valuation,
+)
 from thresher._core import __version__, get_num_threads, set_num_threads
 from thresher.cluster import KMeans
 from thresher.dedup import Deduplication, DedupSummary, MinHasher, dedup, optimal_param
@@ -26,6 +36,7 @@ from thresher.gme import GME
 from thresher.io.sources import Source, read
 from thresher.io.writers import write_table
 from thresher.pipeline import Pipeline
+from thresher.tokens import TokenCounter, count_tokens
 
 __all__ = [
     "DSIR",
@@ -37,8 +48,10 @@ __all__ = [
     "Pipeline",
     "Selection",
     "Source",
+    "TokenCounter",
     "__version__",
     "cluster",
+    "count_tokens",
     "dedup",
     "diversity",
     "exceptions",
@@ -50,6 +63,7 @@ __all__ = [
     "sample",
     "select",
     "set_num_threads",
+    "tokens",
     "valuation",
     "write_table",
 ]

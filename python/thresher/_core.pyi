@@ -104,6 +104,8 @@ class DsirSelection:
     @property
     def key(self) -> npt.NDArray[np.float64]: ...
     @property
+    def tokens(self) -> npt.NDArray[np.uint32]: ...
+    @property
     def documents(self) -> int: ...
     @property
     def eligible(self) -> int: ...
@@ -128,6 +130,9 @@ def dsir_select(
     keep_all_columns: bool = True,
     chunk_words: int | None = None,
     progress: _Progress | None = None,
+    tokens: list[int] | None = None,
+    counter: TokenCounter | None = None,
+    token_column: str | None = None,
 ) -> DsirSelection: ...
 def feature_buckets(
     text: str, ngrams: int, num_buckets: int, hash: str
@@ -135,6 +140,52 @@ def feature_buckets(
 def kl_reduction(
     target: npt.NDArray[np.uint64], raw: npt.NDArray[np.uint64], selected: npt.NDArray[np.uint64]
 ) -> float: ...
+
+# Token counts and budgets (thresher.tokens)
+@final
+class TokenCounter:
+    def __new__(
+        cls, path: str | os.PathLike[str], add_special_tokens: bool = False
+    ) -> TokenCounter: ...
+    @staticmethod
+    def from_json(json: str, add_special_tokens: bool = False) -> TokenCounter: ...
+    def count(
+        self,
+        source: _ArrowStream | SpilledCorpus,
+        text_column: str = "text",
+        progress: _Progress | None = None,
+    ) -> npt.NDArray[np.uint32]: ...
+    @property
+    def add_special_tokens(self) -> bool: ...
+    @property
+    def path(self) -> str: ...
+
+def take_until_budget(
+    order: npt.NDArray[np.uint64], tokens: npt.NDArray[np.uint32], budget: int
+) -> npt.NDArray[np.int64]: ...
+def take_until_budgets(
+    order: npt.NDArray[np.uint64],
+    tokens: npt.NDArray[np.uint32],
+    groups: npt.NDArray[np.uint32],
+    budgets: list[int],
+) -> npt.NDArray[np.int64]: ...
+def sample_budget(
+    tokens: npt.NDArray[np.uint32],
+    budgets: list[int],
+    seed: int,
+    weights: _Weights | None = None,
+    groups: npt.NDArray[np.uint32] | None = None,
+) -> npt.NDArray[np.int64]: ...
+def budget_sample(
+    source: _ArrowStream | SpilledCorpus,
+    budget: int,
+    seed: int,
+    weight_column: str | None = None,
+    counter: TokenCounter | None = None,
+    text_column: str = "text",
+    token_column: str | None = None,
+    progress: _Progress | None = None,
+) -> tuple[Any, npt.NDArray[np.int64], npt.NDArray[np.uint32], int]: ...
 
 # Sampling (thresher.sample)
 _Weights = npt.NDArray[np.float64] | npt.NDArray[np.float32]

@@ -74,6 +74,15 @@ def positive_count(name: str, value: Any) -> int:
     return count(name, value, minimum=1)
 
 
+def budget(name: str, value: Any) -> int:
+    """A budget of tokens: an integer >= 1, or a float holding one (``2e9``)."""
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if not is_integer(value) or value < 1 or value >= 2**64:
+        fail(name, "a whole number of tokens in [1, 2**64)", value)
+    return int(value)
+
+
 def optional_count(name: str, value: Any, *, minimum: int = 0) -> int | None:
     """A count, or ``None`` (for "no limit" / "the default")."""
     return None if value is None else count(name, value, minimum=minimum)

@@ -246,7 +246,8 @@ class Deduplication:
         The corpus with ``cluster_id`` (smallest row index of the document's cluster),
         ``is_duplicate`` and ``similarity`` (to the kept document of its cluster; null
         for kept documents) columns, or only the kept rows (``output="keep"``). Built
-        on first access.
+        from :meth:`batches` on first access; :meth:`write` streams instead, so an
+        output far larger than memory never needs it.
     cluster_id, is_duplicate, similarity
         The same as numpy arrays over every document (``similarity`` NaN where null).
     summary

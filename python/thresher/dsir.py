@@ -30,6 +30,7 @@ from thresher.exceptions import (
 from thresher.io.sources import Source, SourceLike, call_kernel, read
 from thresher.io.spill import CachePolicy, RawCache
 from thresher.progress import ProgressBar
+from thresher.tokens import TokenizerLike, count_source
 
 __all__ = ["DSIR", "Selection"]
 
@@ -67,6 +68,9 @@ class Selection:
     kl_reduction
         ``KL(target || raw) - KL(target || selected)`` per target name, on the
         hashed n-gram features (higher is better; the paper's data metric).
+    tokens
+        With a budget in tokens, the tokens of each selected document (also the
+        table's ``dsir_tokens`` column); ``None`` for a selection of ``k``.
     """
 
     table: pa.Table
@@ -77,6 +81,7 @@ class Selection:
     eligible: int
     kl_reduction: dict[str, float]
     target_names: list[str] = field(default_factory=list)
+    tokens: npt.NDArray[np.uint32] | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -101,8 +106,9 @@ class Selection:
     def summary(self) -> str:
         """A few lines saying what was selected."""
         kl = ", ".join(f"{name}: {value:.4f}" for name, value in self.kl_reduction.items())
+        held = "" if self.tokens is None else f" ({int(self.tokens.sum(dtype=np.uint64)):,} tokens)"
         return (
-            f"selected {len(self):,} of {self.documents:,} documents "
+            f"selected {len(self):,}{held} of {self.documents:,} documents "
             f"({self.eligible:,} eligible); log-weight median "
             f"{float(np.median(self.log_weights)) if len(self) else float('nan'):.2f}; "
             f"KL reduction {kl}"
@@ -327,8 +333,11 @@ class DSIR(Persistent):
     def select(
         self,
         source: SourceLike,
-        k: int | Mapping[str, int],
+        k: int | Mapping[str, int] | None = None,
         *,
+        tokens: float | Mapping[str, float] | None = None,
+        tokenizer: TokenizerLike | None = None,
+        token_column: str | None = None,
         seed: int = 0,
         method: Method = "gumbel",
         temperature: float = 1.0,
@@ -339,7 +348,7 @@ class DSIR(Persistent):
         chunk_words: int | None = None,
         quiet: bool = True,
     ) -> Selection:
-        """Choose ``k`` documents of ``source`` in one streaming pass.
+        """Choose ``k`` documents (or ``tokens`` tokens) of ``source`` in one streaming pass.
 
         Parameters
         ----------
@@ -348,6 +357,18 @@ class DSIR(Persistent):
         k
             How many documents; with several targets, a mapping ``{name: k}``, or an
             int split across targets in proportion to their fitted sizes.
+        tokens
+            Instead of ``k``, a budget in tokens (``2e9`` is accepted): documents are
+            taken best key first while the total stays at most the budget, the first
+            that would exceed it stopping the walk (see :mod:`thresher.tokens`). With
+            several targets, a mapping ``{name: tokens}`` or a total split as ``k`` is.
+            The budget must not exceed the tokens of the eligible documents.
+        tokenizer, token_column
+            With ``tokens``, where each document's count comes from: a
+            :class:`~thresher.tokens.TokenCounter` (or the path of a
+            ``tokenizer.json``) counting the text column, or an integer column of
+            counts computed earlier. With ``chunk_words`` only a tokenizer fits (it
+            counts each chunk).
         seed
             Seed of the sampling noise. The noise of a document depends only on the
             seed and its position, so results do not depend on threads or batches.
@@ -371,7 +392,20 @@ class DSIR(Persistent):
         """
         check_select(columns, min_length, seed)
         model = self.model  # raises if not fitted
-        quotas = self._quotas(k)
+        budgets: list[int] | None = None
+        counter: _core.TokenCounter | None = None
+        if tokens is not None:
+            if k is not None:
+                _invalid("k", "give either k or tokens, not both")
+            budgets = self._quotas(tokens, "tokens")
+            counter, token_column = count_source(tokenizer, token_column)
+            quotas: list[int] = []
+        elif k is None:
+            _invalid("k", "give k (documents) or tokens (a budget in tokens)")
+        else:
+            if tokenizer is not None or token_column is not None:
+                _invalid("tokenizer", "tokenizer and token_column go with tokens=, not k=")
+            quotas = self._quotas(k)
         src = self._source(source)
         bar = ProgressBar("select", src.total_bytes, quiet=quiet)
         out = call_kernel(
@@ -390,11 +424,16 @@ class DSIR(Persistent):
             columns == "all",
             chunk_words,
             bar,
+            budgets,
+            counter,
+            token_column,
         )
         bar.close()
         table = pa.Table.from_batches([out.rows])
         table = table.append_column("dsir_row", pa.array(out.row, pa.uint64()))
         table = table.append_column("dsir_log_weight", pa.array(out.log_weight, pa.float64()))
+        if budgets is not None:
+            table = table.append_column("dsir_tokens", pa.array(out.tokens, pa.uint32()))
         if len(self.target_names) > 1:
             names = np.asarray(self.target_names, dtype=object)[out.target]
             table = table.append_column("dsir_target", pa.array(names.tolist(), pa.string()))
@@ -407,16 +446,18 @@ class DSIR(Persistent):
             eligible=out.eligible,
             kl_reduction=dict(zip(self.target_names, out.kl_reduction, strict=True)),
             target_names=list(self.target_names),
+            tokens=out.tokens if budgets is not None else None,
         )
 
-    def _quotas(self, k: int | Mapping[str, int]) -> list[int]:
+    def _quotas(self, k: float | Mapping[str, float], what: str = "k") -> list[int]:
         names = self.target_names
+        amount = check.budget if what == "tokens" else check.count
         if isinstance(k, Mapping):
             unknown = set(k) - set(names)
             if unknown or len(k) != len(names):
-                _invalid("k", f"needs one count for each target {names}, got {dict(k)}")
-            return [check.count(f"k[{name!r}]", k[name]) for name in names]
-        k = check.positive_count("k", k)
+                _invalid(what, f"needs one count for each target {names}, got {dict(k)}")
+            return [amount(f"{what}[{name!r}]", k[name]) for name in names]
+        k = check.budget(what, k) if what == "tokens" else check.positive_count(what, k)
         if len(names) == 1:
             return [k]
         # Split like data-selection: floor of k * proportion, remainder to the last.

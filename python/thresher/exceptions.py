@@ -37,6 +37,7 @@ __all__ = [
     "ResumeError",
     "SchemaMismatchError",
     "ThresherError",
+    "TokenizerError",
     "WriteError",
 ]
 
@@ -117,6 +118,11 @@ class PipelineError(ThresherError, ValueError):
 class ResumeError(ThresherError):
     """A run cannot resume: its inputs or parameters changed since the interrupted run.
     The message lists what changed; ``--force`` (``force=True``) starts again."""
+
+
+class TokenizerError(ModelFileError):
+    """A ``tokenizer.json`` cannot be loaded (not JSON, or not a tokenizer); ``path``
+    names it."""
 
 
 class InternalError(ThresherError, RuntimeError):

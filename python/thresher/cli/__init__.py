@@ -4,6 +4,8 @@
 runs a declared curation pipeline with resume (:mod:`.run`); ``thresher
 dsir`` selects documents of any corpus toward a target (:mod:`.dsir`); ``thresher
 sample`` draws a uniform, weighted or stratified sample of rows (:mod:`.sample`);
+``thresher tokens`` counts every document's tokens with a tokenizer.json
+(:mod:`.tokens`; ``--tokens N`` on ``dsir`` and ``sample`` takes a budget in tokens);
 ``thresher dedup`` removes near-duplicate or exact duplicate documents (:mod:`.dedup`);
 ``thresher cluster`` and ``thresher gme`` cluster embeddings and rank items by
 diversity (:mod:`.diversity`); ``thresher quadmix`` samples a mixture (:mod:`.mixing`);
@@ -33,6 +35,7 @@ from thresher.cli import (
     rebalance,
     run,
     sample,
+    tokens,
     value,
 )
 from thresher.cli import ray as cli_ray
@@ -41,7 +44,7 @@ from thresher.exceptions import ThresherError
 __all__ = ["main"]
 
 # In the order ``thresher --help`` lists them.
-_FAMILIES = (demo, run, dsir, sample, dedup, diversity, mixing, rebalance, value)
+_FAMILIES = (demo, run, dsir, sample, tokens, dedup, diversity, mixing, rebalance, value)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -21,7 +21,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "dsir",
         help="select documents like a target corpus (importance resampling)",
         description="Fit hashed n-gram models of the target and raw corpora, then select k "
-        "raw documents by importance resampling and write them with their log weights.",
+        "raw documents (or --tokens N tokens, counted with --tokenizer or read from "
+        "--token-column) by importance resampling and write them with their log weights.",
     )
     dsir.add_argument(
         "--target",
@@ -32,7 +33,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "targets, each with its share of k",
     )
     dsir.add_argument("--raw", nargs="+", required=True, help="raw corpus: files, globs, dirs")
-    dsir.add_argument("-k", type=int, required=True, help="documents to select")
+    size = dsir.add_mutually_exclusive_group(required=True)
+    size.add_argument("-k", type=int, help="documents to select")
+    options.add_token_budget(dsir, size)
     options.add_out(dsir)
     options.add_seed(dsir)
     dsir.add_argument("--method", choices=["gumbel", "top_k"], default="gumbel")
@@ -129,7 +132,13 @@ def _run(args: argparse.Namespace) -> str:
             quiet=args.quiet,
         ),
     )
-    selection = dsir.select(args.raw, args.k, chunk_words=args.chunk_words, **_select_options(args))
+    selection = dsir.select(
+        args.raw,
+        args.k,
+        chunk_words=args.chunk_words,
+        **options.token_source(args),
+        **_select_options(args),
+    )
     _write(selection, dsir, args)
     dsir.release_cache()
     return f"{selection.summary()}\n{options.wrote(args.out, started)}"
@@ -138,7 +147,9 @@ def _run(args: argparse.Namespace) -> str:
 def _run_on_ray(args: argparse.Namespace) -> str:
     import thresher.ray as tr
 
-    cli_ray.unsupported(args, {"--chunk-words": None, "--num-tokens-to-fit": None})
+    cli_ray.unsupported(
+        args, {"--chunk-words": None, "--num-tokens-to-fit": None, "--tokens": None}
+    )
     raw = tr.read(args.raw, text_column=args.text_column)
     dsir = _model(args, lambda model: tr.fit(model, targets(args.target), raw, quiet=args.quiet))
     selection = tr.select(dsir, raw, args.k, **_select_options(args))

@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from thresher import _core
+from thresher.exceptions import InvalidParameterError
 
 __all__ = [
     "CORPUS_OUT",
@@ -27,8 +28,10 @@ __all__ = [
     "add_quiet",
     "add_seed",
     "add_threads",
+    "add_token_budget",
     "set_threads",
     "write_out",
+    "token_source",
     "wrote",
 ]
 
@@ -54,11 +57,13 @@ def add_out(parser: argparse.ArgumentParser, shards: bool = True, help: str | No
     ``manifest.json``.
     """
     default = CORPUS_OUT if shards else "output .parquet, .jsonl, .jsonl.zst"
-    parser.add_argument("--out", required=True, help=help or default)
+    metavar = "PATH|DIR/" if shards else "PATH"
+    parser.add_argument("--out", required=True, metavar=metavar, help=help or default)
     if shards:
         parser.add_argument(
             "--shard-size",
             default=None,
+            metavar="SIZE",
             help="most Arrow bytes per shard of a DIR/ output, e.g. 512MB (default 256MiB)",
         )
         parser.add_argument(
@@ -137,6 +142,54 @@ def add_labelled_input(parser: argparse.ArgumentParser, prefix: str = "") -> Non
     )
     parser.add_argument(f"{dash}x-key", default="x", help="features array of a .npz input")
     parser.add_argument(f"{dash}y-key", default="y", help="labels array of a .npz input")
+
+
+def _tokens(value: str) -> int:
+    """``--tokens`` as a whole number of tokens (``2e9``, ``2000000000``)."""
+    try:
+        number = float(value) if any(c in value for c in ".eE") else int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of tokens: {value!r}") from None
+    if isinstance(number, float) and not number.is_integer():
+        raise argparse.ArgumentTypeError(f"not a whole number of tokens: {value!r}")
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 token, got {value!r}")
+    return int(number)
+
+
+def add_token_budget(
+    parser: argparse.ArgumentParser, size: argparse._MutuallyExclusiveGroup
+) -> None:
+    """``--tokens N`` in the size group ``size`` (so ``-k`` and ``--tokens`` exclude each
+    other), and where the counts come from: ``--tokenizer tokenizer.json`` or
+    ``--token-column NAME`` (one of them with ``--tokens``; see :func:`token_source`)."""
+    size.add_argument(
+        "--tokens",
+        type=_tokens,
+        default=None,
+        metavar="N",
+        help="a budget in tokens instead of -k (2e9 is accepted): documents are taken in "
+        "the selection's order while the total stays at most N",
+    )
+    counts = parser.add_mutually_exclusive_group()
+    counts.add_argument(
+        "--tokenizer", default=None, metavar="JSON", help="a Hugging Face tokenizer.json"
+    )
+    counts.add_argument(
+        "--token-column", default=None, help="an integer column of precomputed token counts"
+    )
+
+
+def token_source(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``tokens``, ``tokenizer`` and ``token_column`` keywords of a library call
+    (empty without ``--tokens``); a usage error when they do not go together."""
+    if args.tokens is None:
+        if args.tokenizer is not None or args.token_column is not None:
+            raise InvalidParameterError("--tokenizer and --token-column go with --tokens")
+        return {}
+    if args.tokenizer is None and args.token_column is None:
+        raise InvalidParameterError("--tokens needs --tokenizer JSON or --token-column NAME")
+    return {"tokens": args.tokens, "tokenizer": args.tokenizer, "token_column": args.token_column}
 
 
 def set_threads(args: argparse.Namespace) -> None:

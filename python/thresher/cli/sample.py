@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from thresher.cli import options
 from thresher.cli import ray as cli_ray
@@ -30,6 +31,15 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     size = sample.add_mutually_exclusive_group(required=True)
     size.add_argument("-k", type=int, help="rows to sample")
     size.add_argument("--frac", type=float, help="fraction of the rows to sample")
+    options.add_token_budget(sample, size)
+    sample.add_argument("--text-column", default="text", help="text column counted by --tokenizer")
+    sample.add_argument(
+        "--mixture",
+        default=None,
+        metavar="G=W,...",
+        help="with --by: mixture weights of the groups (en=0.7,fr=0.3): -k or --tokens is "
+        "split in proportion to them instead of by --allocation",
+    )
     options.add_out(sample)
     sample.add_argument("--weight-column", help="numeric column of sampling weights")
     sample.add_argument("--by", help="group column for a stratified sample")
@@ -45,6 +55,24 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     options.add_quiet(sample)
     cli_ray.add_flag(sample, _run_on_ray)
     sample.set_defaults(func=_run)
+
+
+def mixture(value: str | None) -> dict[str, float] | None:
+    """``--mixture en=0.7,fr=0.3`` as ``{"en": 0.7, "fr": 0.3}``."""
+    if value is None:
+        return None
+    weights = {}
+    for part in value.split(","):
+        name, sep, weight = part.partition("=")
+        try:
+            weights[name.strip()] = float(weight)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise InvalidParameterError(
+                f"--mixture {value!r}: expected GROUP=WEIGHT pairs separated by commas"
+            )
+    return weights
 
 
 def _stratified_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -71,17 +99,30 @@ def _run(args: argparse.Namespace) -> str:
     from thresher import sample
 
     started = time.perf_counter()
+    budget = options.token_source(args)
+    if args.mixture is not None and args.by is None:
+        raise InvalidParameterError("--mixture needs --by (the group column)")
     if args.by is not None:
         rows = sample.stratified_stream(
-            args.source, args.by, args.k, quiet=args.quiet, **_stratified_options(args)
+            args.source,
+            args.by,
+            args.k,
+            quiet=args.quiet,
+            mixture=mixture(args.mixture),
+            text_column=args.text_column,
+            **budget,
+            **_stratified_options(args),
         )
         counts: Counter[Any] = Counter()
-        written = [0]
+        written = [0, 0]  # rows, tokens
+        token_column = (args.token_column or "tokens") if budget else None
 
         def counted() -> Iterator[pa.RecordBatch]:
             for batch in rows.batches():
                 counts.update(batch.column(args.by).to_pylist())
                 written[0] += batch.num_rows
+                if token_column is not None:
+                    written[1] += int(pc.sum(batch.column(token_column)).as_py() or 0)
                 yield batch
 
         options.write_out(
@@ -97,12 +138,15 @@ def _run(args: argparse.Namespace) -> str:
         more = f" and {len(ordered) - 10} more groups" if len(ordered) > 10 else ""
         num_rows, detail = written[0], f" ({shown}{more})"
     else:
+        written = [0, 0]
         if args.frac is not None:
             raise InvalidParameterError("--frac needs --by (use -k for a reservoir sample)")
         # A reservoir holds its k rows by nature: they are the sample.
         table = sample.reservoir(
             args.source,
             args.k,
+            text_column=args.text_column,
+            **budget,
             weight_column=args.weight_column,
             seed=args.seed,
             row_number=args.row_number,
@@ -112,12 +156,18 @@ def _run(args: argparse.Namespace) -> str:
             args, table, kind="sample", parameters=_parameters(args), inputs=args.source
         )
         num_rows, detail = table.num_rows, ""
+        if budget:
+            column = args.token_column or "tokens"
+            written[1] = sum(table.column(column).to_pylist())
+    if budget:
+        detail = f" holding {written[1]:,} tokens{detail}"
     return f"sampled {num_rows} rows{detail}\n{options.wrote(args.out, started)}"
 
 
 def _run_on_ray(args: argparse.Namespace) -> str:
     import thresher.ray as tr
 
+    cli_ray.unsupported(args, {"--tokens": None, "--mixture": None})
     ds = tr.read(args.source, text_column=None)
     if args.by is not None:
         table = tr.stratified(ds, args.by, args.k, **_stratified_options(args))

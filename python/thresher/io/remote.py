@@ -16,7 +16,6 @@ Examples
 from __future__ import annotations
 
 import glob
-import os
 import re
 from typing import Any
 
@@ -107,8 +106,3 @@ def expand_url(url: str, known: Any) -> list[str]:
 def _full(fs: Any, path: str) -> str:
     full: str = fs.unstrip_protocol(path)
     return full
-
-
-def local_or_url(path: str | os.PathLike[str]) -> str:
-    """``path`` as a string: a URL unchanged, a local path through ``os.fspath``."""
-    return path if isinstance(path, str) else os.fspath(path)

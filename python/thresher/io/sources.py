@@ -243,6 +243,13 @@ class FileSource(Source):
             return _core.JsonlFiles(paths, self.text_column or None, self.batch_size)
         return cast(ArrowStreamExportable, self._parquet_stream())
 
+    def to_reader(self) -> pa.RecordBatchReader:
+        reader = super().to_reader()
+        if not self._spilled:
+            return reader
+        # The local copies are deleted with this source: the reader keeps it alive.
+        return pa.RecordBatchReader.from_batches(reader.schema, _kept_alive(reader, self))
+
     def _local(self, path: str) -> str:
         """``path``, or for a URL its local copy (downloaded on first use)."""
         if not remote.is_url(path):
@@ -295,6 +302,13 @@ class FileSource(Source):
         first = self.paths[0]
         more = f" and {len(self.paths) - 1} more" if len(self.paths) > 1 else ""
         return f"{first}{more}"
+
+
+def _kept_alive(reader: pa.RecordBatchReader, owner: object) -> Iterator[pa.RecordBatch]:
+    """The batches of ``reader``, holding ``owner`` until the last one."""
+    with reader:
+        yield from reader
+    del owner
 
 
 def _download(url: str, local: str) -> None:

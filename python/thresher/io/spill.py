@@ -18,6 +18,8 @@ import weakref
 from typing import Any, Literal
 
 from thresher import _core
+from thresher.io import remote
+from thresher.io.manifest import describe_inputs
 from thresher.io.sources import ArrowStreamExportable, FileSource, Source
 
 __all__ = ["CachePolicy", "RawCache"]
@@ -33,13 +35,22 @@ def _key(source: Source) -> tuple[Any, ...] | None:
     """What identifies a file corpus (paths, sizes, modification times), or None."""
     if not isinstance(source, FileSource):
         return None
-    stats = [os.stat(p) for p in source.paths]
     return (
         tuple(source.paths),
-        tuple((s.st_size, s.st_mtime_ns) for s in stats),
+        tuple(_stamp(p) for p in source.paths),
         source.text_column,
         source.batch_size,
     )
+
+
+def _stamp(path: str) -> tuple[int, int | str]:
+    """A file's size and what changes when it is rewritten: the modification time of a
+    local file, the content fingerprint of a remote one (object stores' times vary)."""
+    if remote.is_url(path):
+        (described,) = describe_inputs([path])
+        return described.size, described.fingerprint
+    stat = os.stat(path)
+    return stat.st_size, stat.st_mtime_ns
 
 
 class RawCache:
@@ -58,7 +69,7 @@ class RawCache:
         assert isinstance(source, FileSource)
         directory = cache_dir or tempfile.gettempdir()
         if policy == "auto":
-            needed = _EXPANSION * sum(os.path.getsize(p) for p in source.paths) + _HEADROOM
+            needed = _EXPANSION * sum(_stamp(p)[0] for p in source.paths) + _HEADROOM
             if shutil.disk_usage(directory).free < needed:
                 return None
         fd, path = tempfile.mkstemp(prefix="thresher-raw-", suffix=".arrow", dir=directory)

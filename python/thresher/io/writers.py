@@ -18,7 +18,9 @@ false``) goes first, then the old ``part-*`` files are deleted, then the new sha
 written. A run killed at any point therefore leaves a manifest saying ``complete:
 false``, never an old manifest next to new shards or a mix of old and new shards under a
 complete one. (Writing into a sibling ``DIR.tmp`` and renaming was the alternative; it
-cannot be done atomically on object stores, where this way works the same.)
+cannot be done atomically on object stores, where this way works the same.) A
+directory holding ``part-*`` files but no thresher manifest (someone else's data) is
+refused with :class:`~thresher.exceptions.WriteError`, never cleared.
 
 A URL (``s3://``, ``gs://``, ``memory://``... any fsspec protocol, see
 :mod:`thresher.io.remote`) is staged locally: each shard, and a single file, is written
@@ -59,6 +61,7 @@ import pyarrow.parquet as pq
 from thresher import _core
 from thresher.exceptions import (
     InvalidParameterError,
+    ManifestError,
     SchemaMismatchError,
     WriteError,
     invalid_parameter,
@@ -86,6 +89,9 @@ __all__ = [
 
 #: Arrow bytes per shard when ``shard_size`` is not given: 256 MiB.
 DEFAULT_SHARD_SIZE = 256 << 20
+
+#: Arrow bytes gathered into one Parquet row group: 32 MiB.
+ROW_GROUP_BYTES = 32 << 20
 
 #: Output formats by name, and the file suffix of each.
 FORMATS = {
@@ -191,7 +197,9 @@ class _Part:
     """One output file written incrementally and atomically (staged if remote).
 
     The Parquet writer goes to a hidden temporary name renamed on :meth:`finish`;
-    the Rust JSONL writer does its own temporary name and rename.
+    the Rust JSONL writer does its own temporary name and rename. Parquet batches are
+    gathered into row groups of about :data:`ROW_GROUP_BYTES` (small batches would make
+    small row groups: slower to write, worse compression, slower to read).
     """
 
     def __init__(self, target: str, fmt: str, schema: pa.Schema | None) -> None:
@@ -210,16 +218,27 @@ class _Part:
             _check_directory(self._local)
         self._tmp = self._local.with_name(f".{name}.{os.getpid()}.{next(_TEMP_COUNTER)}.tmp")
         self._writer: Any = None
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_bytes = 0
 
     def write(self, batch: pa.RecordBatch) -> None:
         if self._writer is None:
             self._open(batch.schema)
         if self.format == "parquet":
-            self._writer.write_batch(batch)
+            self._pending.append(batch)
+            self._pending_bytes += batch.nbytes
+            if self._pending_bytes >= ROW_GROUP_BYTES:
+                self._flush()
         else:
             self._writer.write(batch)
         self.rows += batch.num_rows
         self.arrow_bytes += batch.nbytes
+
+    def _flush(self) -> None:
+        if self._pending:
+            table = pa.Table.from_batches(self._pending, schema=self.schema)
+            self._pending, self._pending_bytes = [], 0
+            self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
 
     def _open(self, schema: pa.Schema) -> None:
         self.schema = schema
@@ -236,6 +255,12 @@ class _Part:
         """Complete the file (upload it if remote) and describe it."""
         if self._writer is None:
             self._open(self.schema if self.schema is not None else pa.schema([]))
+        if self.format == "parquet":
+            try:
+                self._flush()
+            except BaseException:
+                self.abort()
+                raise
         writer, self._writer = self._writer, None
         try:
             if self.format == "parquet":
@@ -260,6 +285,7 @@ class _Part:
 
     def abort(self) -> None:
         """Stop writing and remove the temporary file; the target is left untouched."""
+        self._pending = []
         writer, self._writer = self._writer, None
         if writer is not None and self.format == "parquet":
             with contextlib.suppress(Exception):
@@ -330,18 +356,26 @@ class OutputWriter:
         if self._closed:
             raise invalid_parameter("writer", f"{self.destination} is already closed")
         schema, batches = _batches_of(batch)
-        self._check_schema(schema)
+        exact = self._check_schema(schema)
         for piece in batches:
             if piece.num_rows:
+                if not exact:  # same names and types: take the first batch's fields
+                    piece = pa.RecordBatch.from_arrays(piece.columns, schema=self.schema)
                 self._write(piece)
                 self.rows += piece.num_rows
 
-    def _check_schema(self, schema: pa.Schema) -> None:
+    def _check_schema(self, schema: pa.Schema) -> bool:
+        """Whether ``schema`` is the output's exactly; ``False`` when only field
+        nullability or metadata differ; a :class:`SchemaMismatchError` otherwise."""
         if self.schema is None:
             self.schema = schema
-            return
+            return True
         if schema.equals(self.schema, check_metadata=False):
-            return
+            return True
+        if schema.names == self.schema.names and all(
+            a.type == b.type for a, b in zip(schema, self.schema, strict=True)
+        ):
+            return False
         first, now = set(self.schema.names), set(schema.names)
         detail = ", ".join(
             [f"column {n!r} is new" for n in schema.names if n not in first]
@@ -353,7 +387,7 @@ class OutputWriter:
             ]
         )
         if not detail:
-            detail = f"columns {schema.names} instead of {self.schema.names}"
+            detail = f"columns in the order {schema.names} instead of {self.schema.names}"
         message = f"{self.destination}: a batch's schema differs from the first batch's: {detail}"
         raise located(SchemaMismatchError, message, path=self.destination)
 
@@ -445,9 +479,16 @@ class _ShardedOutput(OutputWriter):
                 except OSError as e:
                     message = f"{directory}: cannot create the directory ({e})"
                     raise located(WriteError, message, path=directory) from e
+        stale = _stale_shards(directory)
+        if stale and not _has_manifest(directory):
+            message = (
+                f"{directory}: holds part-* files but no thresher manifest.json; refusing to "
+                "delete them (they are not a thresher output): choose another --out"
+            )
+            raise located(WriteError, message, path=directory)
         self.manifest.save(directory)
-        for stale in _stale_shards(directory):
-            stale()
+        for delete in stale:
+            delete()
 
     def _write(self, batch: pa.RecordBatch) -> None:
         while batch.num_rows:
@@ -526,6 +567,15 @@ def _stale_shards(directory: str) -> list[Any]:
         return [lambda p=p: fs.rm_file(p) for p in names]
     paths = [p for p in Path(directory).iterdir() if _SHARD.match(p.name) and p.is_file()]
     return [lambda p=p: p.unlink(missing_ok=True) for p in paths]
+
+
+def _has_manifest(directory: str) -> bool:
+    """Whether ``directory`` holds a readable thresher manifest (complete or not)."""
+    try:
+        Manifest.load(directory)
+    except ManifestError:
+        return False
+    return True
 
 
 def _is_directory(text: str) -> bool:

@@ -391,6 +391,7 @@ def sample_rows(
         default=default,
         normalize=normalize,
         repeat=repeat,
+        quiet=quiet,
     ).table
 
 
@@ -404,6 +405,7 @@ def sample_stream(
     default: DomainParams | None = None,
     normalize: Normalize = "domain",
     repeat: bool = True,
+    quiet: bool = True,
 ) -> StreamedRows:
     """:func:`sample_rows` as a streamed result: the copies are drawn now (one pass
     over the score and domain columns), and the sampled documents read again batch by
@@ -431,11 +433,13 @@ def sample_stream(
     kept = copies[rows]
     schema = src.to_reader().schema
     if repeat:
-        return StreamedRows(lambda: take_batches(src, rows, copies=kept), schema, "quadmix")
+        return StreamedRows(
+            lambda: take_batches(src, rows, copies=kept, quiet=quiet), schema, "quadmix"
+        )
 
     def with_copies() -> Iterator[pa.RecordBatch]:
         done = 0
-        for batch in take_batches(src, rows):
+        for batch in take_batches(src, rows, quiet=quiet):
             counts = kept[done : done + batch.num_rows]
             done += batch.num_rows
             yield batch.append_column("copies", pa.array(counts, pa.uint32()))

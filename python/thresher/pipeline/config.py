@@ -180,9 +180,11 @@ def parse_config(
         options = check_params(where, given, cls.params, skip=("type", "name"))
         if "seed" in options and options["seed"] is None:  # a selecting step's seed
             options["seed"] = tables["run"]["seed"]
-        for key in ("target",):
+        for key in ("target",):  # paths relative to the pipeline file
             if key in options and options[key] is not None:
                 options[key] = [_resolve(base, p) for p in options[key]]
+        if kind == "tokens":
+            options["tokenizer"] = _resolve(base, options["tokenizer"])
         name = given.get("name", f"{index + 1}-{kind}")
         if not isinstance(name, str) or name in names:
             where.fail(f"name must be a unique string, got {name!r}", "name")

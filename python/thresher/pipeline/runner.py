@@ -130,16 +130,27 @@ class Pipeline:
         write_json(config.work_dir / "stats.json", stats)
         report = None
         if config.output["report"]:
-            from thresher.report import write_report
-
-            where = (
-                Path(config.output_path.rstrip("/")) / "report.html"
-                if config.output_is_directory
-                else config.work_dir / "report.html"
-            )
-            if "://" not in str(where):
-                report = str(write_report(stats, where))
+            report = _write_report(config, stats)
         finish(config, state)
         reads = len(context.passes_reading)
         text = summary(stats, reads, report)
         return RunResult(config.output_path, shards, stats, text, report, resumed, reads)
+
+
+def _write_report(config: PipelineConfig, stats: dict[str, Any]) -> str:
+    """``report.html`` beside a directory output (uploaded beside a remote one, and kept
+    in the work directory), or in the work directory for a single file."""
+    from thresher.io import remote
+    from thresher.report import write_report
+
+    local = config.work_dir / "report.html"
+    output = config.output_path.rstrip("/")
+    if not config.output_is_directory:
+        return str(write_report(stats, local))
+    if not remote.is_url(output):
+        return str(write_report(stats, Path(output) / "report.html"))
+    write_report(stats, local)
+    target = remote.join(output, "report.html")
+    fs, inner = remote.filesystem(target)
+    fs.put_file(str(local), inner)
+    return target

@@ -112,6 +112,13 @@ def run_stats(
     }
 
 
+def _file(path: str, documents: int) -> dict[str, Any]:
+    entry: dict[str, Any] = {"path": path, "documents": documents}
+    if "://" not in path:  # a remote file's size is in the manifest of the run
+        entry["bytes"] = os.path.getsize(path)
+    return entry
+
+
 def summary(stats: dict[str, Any], reads: int, report: str | None) -> str:
     """The run on one screen: the funnel, the output and where the report is."""
     lines = [

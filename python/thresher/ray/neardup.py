@@ -21,7 +21,7 @@ set of candidate documents (8 bytes each) come back to the driver; pairs never d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -340,8 +340,9 @@ class RayDeduplication(_shared.TableResult):
     """The outcome of :func:`dedup`: the annotated Dataset and the summary.
 
     It has the shape of every thresher result (:class:`thresher._results.TableResult`,
-    as the local :class:`thresher.dedup.Deduplication`): :attr:`table` and
-    ``write(path) -> Path``. Both collect the result on the driver; to keep it
+    as the local :class:`thresher.dedup.Deduplication`): :attr:`table` (collected on
+    the driver), :meth:`batches` and ``write(path)`` (streamed to the driver in row
+    order, a file or a directory of shards, never collected whole); to keep it
     distributed, use :attr:`dataset` (e.g. ``dataset.write_parquet(folder)``).
 
     Attributes
@@ -374,6 +375,28 @@ class RayDeduplication(_shared.TableResult):
             table = table.take(pa.array(np.argsort(table.column(ROW).to_numpy(), kind="stable")))
             self._table = table.drop_columns([ROW]).combine_chunks()
         return self._table
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """The rows of :attr:`table`, in row order, streamed to the driver batch by
+        batch (the dataset sorted by row in the cluster), never collected whole; what
+        ``write(path)`` writes."""
+        if self._table is not None:
+            yield from self._table.to_batches()
+            return
+        with thresher_errors():
+            ordered = self.dataset.sort(ROW)
+            for table in ordered.iter_batches(batch_format="pyarrow", batch_size=8192):
+                yield from table.drop_columns([ROW]).to_batches()
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The schema of :attr:`table` (from the dataset, without running it whole)."""
+        if self._table is not None:
+            return self._table.schema
+        with thresher_errors():
+            schema = self.dataset.schema()
+        base: pa.Schema = schema.base_schema
+        return base.remove(base.get_field_index(ROW))
 
     def to_arrow(self) -> pa.Table:
         """The result on the driver, in row order, without helper columns (:attr:`table`)."""

@@ -49,3 +49,35 @@ def _weights(weights: WeightsLike) -> npt.NDArray[np.float64] | npt.NDArray[np.f
     if array.dtype not in (np.float32, np.float64):
         array = array.astype(np.float64)
     return np.ascontiguousarray(array)
+
+
+def _token_counts(
+    token_counts: npt.ArrayLike | None, n: int | None = None
+) -> npt.NDArray[np.uint32]:
+    """``token_counts`` as a contiguous uint32 array (one count per item, ``n`` of them
+    when given), for a budget in tokens."""
+    if token_counts is None:
+        raise invalid_parameter("token_counts", "a budget in tokens needs a count per item")
+    if isinstance(token_counts, pa.ChunkedArray):
+        token_counts = token_counts.combine_chunks()
+    if isinstance(token_counts, pa.Array):
+        if token_counts.null_count:
+            row = int(pc.index(pc.is_null(token_counts), True).as_py())
+            raise invalid_parameter("token_counts", f"token_counts[{row}] is null")
+        token_counts = token_counts.to_numpy(zero_copy_only=False)
+    array: np.ndarray[Any, Any] = np.asarray(token_counts)
+    if array.ndim != 1 or array.dtype.kind not in "iu":
+        raise invalid_parameter(
+            "token_counts", f"must be a 1-D array of integers, got {array.dtype} {array.shape}"
+        )
+    if array.size and (int(array.min()) < 0 or int(array.max()) >= 2**32):
+        raise invalid_parameter("token_counts", "counts must be in [0, 2**32)")
+    if n is not None and array.size != n:
+        raise invalid_parameter("token_counts", f"{array.size} counts for {n} items")
+    return np.ascontiguousarray(array, dtype=np.uint32)
+
+
+def _size(k: int | None, tokens: float | None) -> None:
+    """Exactly one of ``k`` and ``tokens``."""
+    if (k is None) == (tokens is None):
+        raise invalid_parameter("k", "give exactly one of k (items) and tokens (a budget)")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from thresher import _core, _labels
@@ -14,9 +15,10 @@ from thresher._results import StreamedRows
 from thresher.exceptions import EmptyInputError, invalid_parameter, located
 from thresher.io.sources import SourceLike, call_kernel, read
 from thresher.progress import ProgressBar
-from thresher.sample._common import Indices, WeightsLike, _null_error, _weights
-from thresher.sample.allocation import Allocation, group_quotas
+from thresher.sample._common import Indices, WeightsLike, _null_error, _token_counts, _weights
+from thresher.sample.allocation import Allocation, allocation_name, group_quotas
 from thresher.sample.stream import take_batches
+from thresher.tokens import TokenizerLike, count_source, counter
 
 __all__ = ["stratified", "stratified_rows", "stratified_stream"]
 
@@ -58,7 +60,10 @@ def stratified(
     k: int | None = None,
     *,
     frac: float | None = None,
+    tokens: float | None = None,
+    token_counts: npt.ArrayLike | None = None,
     allocation: Allocation = "proportional",
+    mixture: Mapping[Any, float] | None = None,
     spread: Mapping[Any, float] | None = None,
     weights: WeightsLike | None = None,
     seed: int = 0,
@@ -72,6 +77,21 @@ def stratified(
         hashing), a pyarrow or polars column, or a list.
     k, frac, allocation, spread
         The per-group counts, as in :func:`allocate`.
+    tokens
+        A total budget in tokens instead of ``k``/``frac`` (a mixture by tokens): the
+        budget is split across groups, then each group takes its rows in a random
+        order (weighted with ``weights``) while they fit its share (the first row
+        that would exceed it stops the group's walk; see :mod:`thresher.tokens`).
+        ``allocation`` splits it ``"proportional"`` to the groups' tokens,
+        ``"equal"``ly, or as a mapping ``{group: tokens}``.
+    token_counts
+        With ``tokens``: the tokens of each row.
+    mixture
+        Mixture weights ``{group: weight}`` (any scale; a missing group gets 0), as
+        :func:`mixture` or :func:`thresher.mixing.static_mixture` return them: ``k``
+        or ``tokens`` is split in proportion to them instead of by ``allocation``. A
+        group whose share exceeds what it holds gives all it holds and the rest is
+        shared among the others (largest remainder, as :func:`allocate` does).
     weights
         Optional non-negative weights, one per row: within each group, rows are then
         drawn without replacement in proportion to weight (as :func:`weighted`),
@@ -93,13 +113,76 @@ def stratified(
     >>> rows = stratified(groups, 10, allocation="equal", seed=0)
     >>> int((groups[rows] == "en").sum()), int((groups[rows] == "fr").sum())
     (5, 5)
+    >>> lengths = np.full(100, 10)
+    >>> rows = stratified(groups, tokens=200, token_counts=lengths, mixture={"en": 3, "fr": 1})
+    >>> int((groups[rows] == "en").sum()), int((groups[rows] == "fr").sum())
+    (15, 5)
     """
     labels = _Groups(groups)
     array = None if weights is None else _weights(weights)
     values = labels.values
+    seed = check.seed(seed)
+    if tokens is not None:
+        if k is not None or frac is not None:
+            raise invalid_parameter("k", "give either k/frac or tokens, not both")
+        return _by_tokens(
+            labels, array, check.budget("tokens", tokens), token_counts, allocation, mixture, seed
+        )
     sizes = _core.group_sizes(labels.labels, labels.low, len(values), array)
-    quotas = group_quotas(values, sizes, k, frac, allocation, spread)
-    return _core.sample_stratified(labels.labels, labels.low, quotas, check.seed(seed), array)
+    if mixture is not None:
+        if k is None or frac is not None:
+            raise invalid_parameter("k", "a mixture splits k (or tokens): give k")
+        scores = _mixture_scores(values, mixture)
+        quotas = _core.allocate(check.count("k", k), scores, [int(v) for v in sizes])
+    else:
+        quotas = group_quotas(values, sizes, k, frac, allocation, spread)
+    return _core.sample_stratified(labels.labels, labels.low, quotas, seed, array)
+
+
+def _mixture_scores(values: list[Any], mixture: Mapping[Any, float]) -> list[float]:
+    """The mixture weight of each group (code order); unknown groups are an error."""
+    known = set(values)
+    unknown = [g for g in mixture if g not in known]
+    if unknown:
+        raise invalid_parameter("mixture", f"unknown groups {unknown!r}")
+    return [check.non_negative(f"mixture[{g!r}]", mixture.get(g, 0.0)) for g in values]
+
+
+def _by_tokens(
+    labels: _Groups,
+    weights: npt.NDArray[np.float64] | npt.NDArray[np.float32] | None,
+    budget: int,
+    token_counts: npt.ArrayLike | None,
+    allocation: Allocation,
+    mixture: Mapping[Any, float] | None,
+    seed: int,
+) -> Indices:
+    """Rows of a stratified sample whose groups share ``budget`` tokens."""
+    counts = _token_counts(token_counts, len(labels))
+    codes = (labels.labels.astype(np.int64) - labels.low).astype(np.uint32)
+    held = counts if weights is None else np.where(weights > 0, counts, 0)
+    have = np.bincount(codes, weights=held, minlength=len(labels.values)).astype(np.uint64)
+    caps = [int(v) for v in have]
+    if mixture is not None:
+        scores = _mixture_scores(labels.values, mixture)
+        budgets = _core.allocate(budget, scores, caps)
+    elif isinstance(allocation, Mapping):
+        by_group = {g: i for i, g in enumerate(labels.values)}
+        unknown = [g for g in allocation if g not in by_group]
+        if unknown:
+            raise invalid_parameter("allocation", f"unknown groups {unknown!r}")
+        budgets = [0] * len(labels.values)
+        for g, amount in allocation.items():
+            budgets[by_group[g]] = check.count(f"allocation[{g!r}]", amount)
+    else:
+        how = allocation_name(allocation, ("proportional", "equal"), or_else="a mapping")
+        scores = (
+            [float(c) for c in caps]
+            if how == "proportional"
+            else [1.0 if c > 0 else 0.0 for c in caps]
+        )
+        budgets = _core.allocate(budget, scores, caps)
+    return _core.sample_budget(counts, budgets, seed, weights, codes)
 
 
 def stratified_rows(
@@ -108,7 +191,12 @@ def stratified_rows(
     k: int | None = None,
     *,
     frac: float | None = None,
+    tokens: float | None = None,
+    tokenizer: TokenizerLike | None = None,
+    token_column: str | None = None,
+    text_column: str = "text",
     allocation: Allocation = "proportional",
+    mixture: Mapping[Any, float] | None = None,
     spread: Mapping[Any, float] | None = None,
     weight_column: str | None = None,
     seed: int = 0,
@@ -123,6 +211,12 @@ def stratified_rows(
     kept. The rows chosen are those of :func:`stratified` on the group column
     (weighted within groups by ``weight_column`` if given).
 
+    With ``tokens`` (a mixture by tokens), each row's tokens come from ``tokenizer``
+    (a :class:`~thresher.tokens.TokenCounter` or a ``tokenizer.json`` path, counting
+    ``text_column`` in one more pass; the output gains a ``tokens`` column) or from
+    the integer column ``token_column``; ``allocation`` or ``mixture`` split the budget
+    as in :func:`stratified`.
+
     Examples
     --------
     >>> import pyarrow as pa
@@ -136,7 +230,12 @@ def stratified_rows(
         by,
         k,
         frac=frac,
+        tokens=tokens,
+        tokenizer=tokenizer,
+        token_column=token_column,
+        text_column=text_column,
         allocation=allocation,
+        mixture=mixture,
         spread=spread,
         weight_column=weight_column,
         seed=seed,
@@ -151,7 +250,12 @@ def stratified_stream(
     k: int | None = None,
     *,
     frac: float | None = None,
+    tokens: float | None = None,
+    tokenizer: TokenizerLike | None = None,
+    token_column: str | None = None,
+    text_column: str = "text",
     allocation: Allocation = "proportional",
+    mixture: Mapping[Any, float] | None = None,
     spread: Mapping[Any, float] | None = None,
     weight_column: str | None = None,
     seed: int = 0,
@@ -175,23 +279,52 @@ def stratified_stream(
         raise invalid_parameter(
             "source", "a stratified sample reads the corpus twice: pass files or a table"
         )
-    names = [by] if weight_column is None else [by, weight_column]
+    counted = None
+    if tokens is None and (tokenizer is not None or token_column is not None):
+        raise invalid_parameter("tokenizer", "tokenizer and token_column go with tokens=")
+    if tokens is not None:
+        count_source(tokenizer, token_column)  # exactly one of them
+        if tokenizer is not None:
+            counted = counter(tokenizer).count(src, text_column, quiet=quiet)
+    names = [by] + [c for c in (weight_column, token_column) if c is not None]
     bar = ProgressBar("groups", src.total_bytes, quiet=quiet)
     columns = call_kernel(src, _core.collect_columns, src.stream(), names, bar)
     bar.close()
     weights = columns[1] if weight_column is not None else None
+    if token_column is not None:
+        counted = columns[-1]
     rows = stratified(
         columns[0],
         k,
         frac=frac,
+        tokens=tokens,
+        token_counts=counted,
         allocation=allocation,
+        mixture=mixture,
         spread=spread,
         weights=weights,
         seed=seed,
     )
     schema = src.to_reader().schema
+    # Counted with a tokenizer: the output gains them, as a ``tokens`` column.
+    chosen_tokens = None
+    if tokens is not None and token_column is None:
+        assert counted is not None
+        chosen_tokens = np.asarray(counted)[np.sort(rows)].astype(np.uint32)
+        schema = schema.append(pa.field("tokens", pa.uint32()))
     if row_number is not None:
         schema = schema.append(pa.field(row_number, pa.int64()))
-    return StreamedRows(
-        lambda: take_batches(src, rows, row_number=row_number), schema, kind="sample"
-    )
+
+    def produce() -> Iterator[pa.RecordBatch]:
+        start = 0
+        ordered = np.sort(rows)
+        for batch in take_batches(src, rows, quiet=quiet):
+            n = batch.num_rows
+            if chosen_tokens is not None:
+                batch = batch.append_column("tokens", pa.array(chosen_tokens[start : start + n]))
+            if row_number is not None:
+                batch = batch.append_column(row_number, pa.array(ordered[start : start + n]))
+            start += n
+            yield batch
+
+    return StreamedRows(produce, schema, "sample")

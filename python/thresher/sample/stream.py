@@ -13,14 +13,20 @@ from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
 from thresher.io.sources import Source, SourceLike, call_kernel, read
 from thresher.progress import ProgressBar
+from thresher.sample._common import _size
+from thresher.tokens import TokenizerLike, count_source
 
 __all__ = ["reservoir", "take", "take_batches"]
 
 
 def reservoir(
     source: SourceLike,
-    k: int,
+    k: int | None = None,
     *,
+    tokens: float | None = None,
+    tokenizer: TokenizerLike | None = None,
+    token_column: str | None = None,
+    text_column: str = "text",
     weight_column: str | None = None,
     seed: int = 0,
     row_number: str | None = "row",
@@ -33,12 +39,26 @@ def reservoir(
     jumps). The random draws are consumed in stream order, so the sample does not
     depend on batch sizes or file boundaries.
 
+    With ``tokens`` instead of ``k``: the rows in a random order (uniform, or the
+    keyed order of :func:`~thresher.sample.weighted` with ``weight_column``), taken
+    while their tokens stay at most the budget (the first row that would exceed it
+    stops the walk; see :mod:`thresher.tokens`); one pass holding the rows within the
+    budget. The rows are those of :func:`~thresher.sample.uniform` /
+    :func:`~thresher.sample.weighted` with ``tokens`` on the same counts and seed.
+
     Parameters
     ----------
     source
         Anything :func:`thresher.read` takes: paths, globs, tables, streams.
     k
         Rows to keep; the stream must hold at least k (with positive weight).
+    tokens
+        A budget in tokens instead of ``k`` (``2e9`` is accepted), at most the
+        tokens of the stream's rows.
+    tokenizer, token_column, text_column
+        With ``tokens``: a :class:`~thresher.tokens.TokenCounter` (or the path of a
+        ``tokenizer.json``) counting ``text_column``, or an integer column of counts.
+        The sample gains a ``tokens`` column.
     weight_column
         A numeric column of non-negative weights.
     seed
@@ -60,7 +80,22 @@ def reservoir(
     >>> table = pa.table({"text": [f"doc {i}" for i in range(100)]})
     >>> reservoir(table, 3, seed=1).column("row").to_pylist()
     [31, 83, 97]
+    >>> table = table.append_column("n", pa.array([10] * 100))
+    >>> reservoir(table, tokens=35, token_column="n", seed=1).num_rows
+    3
     """
+    _size(k, tokens)
+    if tokens is not None:
+        return _budget_reservoir(
+            source,
+            check.budget("tokens", tokens),
+            count_source(tokenizer, token_column),
+            text_column,
+            weight_column,
+            check.seed(seed),
+            row_number,
+            quiet,
+        )
     k = check.count("k", k)
     src = read(source, text_column=None)
     bar = ProgressBar("sample", src.total_bytes, quiet=quiet)
@@ -69,6 +104,40 @@ def reservoir(
     )
     bar.close()
     table = pa.Table.from_batches([rows])
+    if row_number is not None:
+        table = table.append_column(row_number, pa.array(numbers, pa.int64()))
+    return table
+
+
+def _budget_reservoir(
+    source: SourceLike,
+    budget: int,
+    counts: tuple[_core.TokenCounter | None, str | None],
+    text_column: str,
+    weight_column: str | None,
+    seed: int,
+    row_number: str | None,
+    quiet: bool,
+) -> pa.Table:
+    src = read(source, text_column=None)
+    counter, token_column = counts
+    bar = ProgressBar("sample", src.total_bytes, quiet=quiet)
+    rows, numbers, tokens, _seen = call_kernel(
+        src,
+        _core.budget_sample,
+        src.stream(),
+        budget,
+        seed,
+        weight_column,
+        counter,
+        text_column,
+        token_column,
+        bar,
+    )
+    bar.close()
+    table = pa.Table.from_batches([rows])
+    if token_column is None:
+        table = table.append_column("tokens", pa.array(tokens, pa.uint32()))
     if row_number is not None:
         table = table.append_column(row_number, pa.array(numbers, pa.int64()))
     return table
@@ -101,13 +170,14 @@ def take_batches(
     *,
     copies: npt.ArrayLike | None = None,
     row_number: str | None = None,
+    quiet: bool = True,
 ) -> Iterator[pa.RecordBatch]:
     """The rows of ``source`` at the given positions, in stream order, batch by batch.
 
     Like :func:`take`, but yields each input batch's chosen rows as it reads them, so
     only one batch is held at a time. ``copies`` (one count per position, aligned with
     ``rows`` sorted) repeats each row that many times; ``row_number`` adds a column of
-    the rows' positions.
+    the rows' positions; ``quiet=False`` draws a progress bar of the rows read.
 
     Examples
     --------
@@ -127,7 +197,9 @@ def take_batches(
         raise invalid_parameter("rows", "positions must be distinct (use copies to repeat)")
     counts = None if copies is None else np.asarray(copies, dtype=np.int64)[order]
     src = read(source, text_column=None)
-    yield from _taken(src, positions, counts, row_number)
+    bar = ProgressBar("take", src.total_bytes, quiet=quiet)
+    yield from _taken(src, positions, counts, row_number, bar)
+    bar.close()
 
 
 def _taken(
@@ -135,10 +207,12 @@ def _taken(
     positions: npt.NDArray[np.int64],
     counts: npt.NDArray[np.int64] | None,
     row_number: str | None,
+    bar: ProgressBar,
 ) -> Iterator[pa.RecordBatch]:
     offset = 0
     with src.to_reader() as reader:
         for batch in reader:
+            bar(batch.num_rows, batch.nbytes)
             if offset > (positions[-1] if positions.size else -1):
                 break  # every position taken: the rest of the corpus is not read
             lo, hi = np.searchsorted(positions, [offset, offset + batch.num_rows])

@@ -8,12 +8,20 @@ import numpy.typing as npt
 from thresher import _core
 from thresher import _validation as check
 from thresher.exceptions import invalid_parameter
-from thresher.sample._common import Indices, WeightsLike, _weights
+from thresher.sample._common import Indices, WeightsLike, _size, _token_counts, _weights
 
 __all__ = ["WeightedReservoir", "weighted"]
 
 
-def weighted(weights: WeightsLike, k: int, *, replace: bool = False, seed: int = 0) -> Indices:
+def weighted(
+    weights: WeightsLike,
+    k: int | None = None,
+    *,
+    tokens: float | None = None,
+    token_counts: npt.ArrayLike | None = None,
+    replace: bool = False,
+    seed: int = 0,
+) -> Indices:
     """``k`` indices drawn with probability proportional to ``weights``.
 
     Without replacement the draw is successive sampling (each pick proportional to
@@ -29,6 +37,13 @@ def weighted(weights: WeightsLike, k: int, *, replace: bool = False, seed: int =
         never drawn.
     k
         Number of draws; without replacement at most the number of positive weights.
+    tokens
+        A budget in tokens instead of ``k`` (without replacement): the items in the
+        order of their sampling keys (the order of successive sampling, the same keys
+        as for ``k``), taken while their total of ``token_counts`` stays at most
+        ``tokens``; the first that would exceed it stops the walk.
+    token_counts
+        With ``tokens``: the tokens of each item.
     replace
         Draw with replacement.
     seed
@@ -46,9 +61,19 @@ def weighted(weights: WeightsLike, k: int, *, replace: bool = False, seed: int =
     >>> picks = weighted(w, 10_000, replace=True, seed=1)
     >>> int((picks == 2).sum()) in range(7800, 8200), int((picks == 1).sum())
     (True, 0)
+    >>> weighted(w, tokens=3, token_counts=[1, 1, 1, 1], seed=1).tolist()
+    [0, 2, 3]
     """
-    k = check.count("k", k)
+    _size(k, tokens)
     array = _weights(weights)
+    if tokens is not None:
+        if replace:
+            raise invalid_parameter("replace", "a budget in tokens samples without replacement")
+        counts = _token_counts(token_counts, array.size)
+        return _core.sample_budget(
+            counts, [check.budget("tokens", tokens)], check.seed(seed), array
+        )
+    k = check.count("k", k)
     if replace:
         return _core.sample_with_replacement(array, k, check.seed(seed))
     return _core.sample_weighted(array, k, check.seed(seed))

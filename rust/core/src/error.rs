@@ -107,6 +107,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A tokenizer file (`tokenizer.json`) could not be loaded.
+    #[error("{path}: not a valid tokenizer file: {message}")]
+    BadTokenizer {
+        /// The file at fault (`<memory>` for bytes).
+        path: PathBuf,
+        /// What the tokenizers library said.
+        message: String,
+    },
     /// Arrow reported an error that does not fit the categories above.
     #[error("arrow: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),

@@ -22,6 +22,7 @@ pub mod sample;
 pub mod spill;
 pub mod stream;
 pub mod text;
+pub mod tokens;
 pub mod valuation;
 
 pub use error::{Error, Location, Result};

@@ -5,7 +5,10 @@ use pyo3::prelude::*;
 use pyo3_arrow::PyRecordBatch;
 use std::path::PathBuf;
 
+use crate::tokens::{doc_tokens, PyTokenCounter};
+
 use thresher_core::chunk::chunk_stream;
+use thresher_core::dsir::select::TokenBudget;
 use thresher_core::dsir::{
     self, fit, kl, DsirModel, Method, Normalization, SelectOptions, Smoothing, WeightOptions,
 };
@@ -226,6 +229,9 @@ pub struct PyDsirSelection {
     /// Its selection key.
     #[pyo3(get)]
     key: Py<PyArray1<f64>>,
+    /// Its tokens (0 unless the selection was by tokens).
+    #[pyo3(get)]
+    tokens: Py<PyArray1<u32>>,
     /// Documents read.
     #[pyo3(get)]
     documents: u64,
@@ -245,9 +251,9 @@ pub struct PyDsirSelection {
 
 /// Select documents in one streaming pass (see `thresher.dsir`).
 #[pyfunction]
-#[pyo3(signature = (model, source, column, k, seed, method=SelectChoice(Method::Gumbel), temperature=1.0, normalize=WeightNormChoice(Normalization::None), clip=None, min_length=0, keep_all_columns=true, chunk_words=None, progress=None))]
+#[pyo3(signature = (model, source, column, k, seed, method=SelectChoice(Method::Gumbel), temperature=1.0, normalize=WeightNormChoice(Normalization::None), clip=None, min_length=0, keep_all_columns=true, chunk_words=None, progress=None, tokens=None, counter=None, token_column=None))]
 #[pyo3(
-    text_signature = "(model, source, column, k, seed, method='gumbel', temperature=1.0, normalize='none', clip=None, min_length=0, keep_all_columns=True, chunk_words=None, progress=None)"
+    text_signature = "(model, source, column, k, seed, method='gumbel', temperature=1.0, normalize='none', clip=None, min_length=0, keep_all_columns=True, chunk_words=None, progress=None, tokens=None, counter=None, token_column=None)"
 )]
 #[allow(clippy::too_many_arguments)]
 pub fn dsir_select<'py>(
@@ -265,11 +271,27 @@ pub fn dsir_select<'py>(
     keep_all_columns: bool,
     chunk_words: Option<usize>,
     progress: Option<Py<PyAny>>,
+    tokens: Option<Vec<u64>>,
+    counter: Option<PyRef<'py, PyTokenCounter>>,
+    token_column: Option<String>,
 ) -> PyResult<PyDsirSelection> {
     let method = method.0;
     if let Some(bad) = k.iter().find(|&&v| v <= 0) {
         return Err(invalid("k", format!("must be at least 1, got {bad}")));
     }
+    if token_column.is_some() && chunk_words.is_some() {
+        return Err(invalid(
+            "token_column",
+            "counts of whole documents do not fit chunks: give a tokenizer with chunk_words",
+        ));
+    }
+    let tokens = match tokens {
+        Some(budgets) => Some(TokenBudget {
+            budgets,
+            counts: doc_tokens(counter.as_deref(), column, token_column)?,
+        }),
+        None => None,
+    };
     let options = SelectOptions {
         k: k.iter().map(|&v| v as usize).collect(),
         seed,
@@ -277,6 +299,7 @@ pub fn dsir_select<'py>(
         temperature,
         weights: weight_options(normalize, clip, min_length)?,
         keep_all_columns,
+        tokens,
     };
     let stream = chunked(into_stream(py, source)?, column, chunk_words)?;
     let model = &model.inner;
@@ -292,6 +315,7 @@ pub fn dsir_select<'py>(
         target: PyArray1::from_iter(py, s.iter().map(|x| x.target)).unbind(),
         log_weight: PyArray1::from_iter(py, s.iter().map(|x| x.log_weight)).unbind(),
         key: PyArray1::from_iter(py, s.iter().map(|x| x.key)).unbind(),
+        tokens: PyArray1::from_iter(py, s.iter().map(|x| x.tokens)).unbind(),
         documents: selection.documents,
         eligible: selection.eligible,
         kl_reduction,

@@ -32,6 +32,7 @@ fn class_name(error: &Error) -> &'static str {
         Error::EmptyInput { .. } => "EmptyInputError",
         Error::InvalidParameter { .. } => "InvalidParameterError",
         Error::BadModelFile { .. } => "ModelFileError",
+        Error::BadTokenizer { .. } => "TokenizerError",
         Error::Arrow(_) => "InputError",
         Error::Interrupted => "ThresherError",
         Error::Internal(_) => "InternalError",
@@ -64,7 +65,9 @@ fn to_python(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
                 attrs.set_item("errno", code)?;
             }
         }
-        Error::Decompress { path, .. } | Error::BadModelFile { path, .. } => {
+        Error::Decompress { path, .. }
+        | Error::BadModelFile { path, .. }
+        | Error::BadTokenizer { path, .. } => {
             attrs.set_item("path", path.display().to_string())?;
         }
         Error::MissingField { field, .. } | Error::FieldType { field, .. } => {

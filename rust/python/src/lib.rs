@@ -23,6 +23,7 @@ mod rebalance;
 mod sample;
 mod shared;
 mod threads;
+mod tokens;
 mod valuation;
 
 /// Use `n` worker threads for all kernels (0 restores the default: the CPU count, or
@@ -60,5 +61,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     rebalance::register(m)?;
     valuation::register(m)?;
     shared::register(m)?;
+    tokens::register(m)?;
     Ok(())
 }

@@ -133,6 +133,7 @@ fn dsir_check_select(
             min_length,
         },
         keep_all_columns: true,
+        tokens: None,
     };
     Ok(select::check_options(&model.inner, &options)?)
 }

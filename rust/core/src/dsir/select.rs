@@ -22,6 +22,7 @@ use crate::dsir::DsirModel;
 use crate::rng::gumbel;
 use crate::rows::RowBuffer;
 use crate::stream::{for_each_text_batch, BatchStream, Progress};
+use crate::tokens::{BudgetTop, DocTokens, Ranked};
 use crate::{Error, Result};
 
 /// How keys are made from log weights.
@@ -35,7 +36,7 @@ pub enum Method {
 }
 
 /// What to select and how.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct SelectOptions {
     /// Documents to select for each target (one entry per target of the model).
     pub k: Vec<usize>,
@@ -49,6 +50,18 @@ pub struct SelectOptions {
     pub weights: WeightOptions,
     /// Keep every column of the selected rows (`true`) or only the text column.
     pub keep_all_columns: bool,
+    /// Budgets in tokens instead of counts of documents (then `k` must be empty).
+    pub tokens: Option<TokenBudget>,
+}
+
+/// A selection by tokens: each target takes documents best first until its budget
+/// (the rule of [`crate::tokens`]).
+#[derive(Clone, Debug)]
+pub struct TokenBudget {
+    /// Tokens to select for each target (one entry per target of the model).
+    pub budgets: Vec<u64>,
+    /// Where each document's count comes from.
+    pub counts: DocTokens,
 }
 
 /// One selected document.
@@ -62,6 +75,8 @@ pub struct Selected {
     pub log_weight: f64,
     /// Its key (log weight plus noise).
     pub key: f64,
+    /// Its tokens (0 when the selection counted none).
+    pub tokens: u32,
 }
 
 /// The outcome of a selection.
@@ -133,11 +148,94 @@ impl TopK {
     }
 }
 
+/// The candidates of one target: the best `K` documents, or the walk within the
+/// total budget of tokens.
+enum Heap {
+    Count(TopK),
+    Tokens(BudgetTop),
+}
+
+impl Heap {
+    fn offer(&mut self, candidate: Candidate, tokens: u32) -> bool {
+        match self {
+            Heap::Count(top) => top.offer(candidate),
+            Heap::Tokens(top) => top.offer(Ranked {
+                key: candidate.key,
+                row: candidate.row,
+                tokens,
+                value: candidate.log_weight,
+            }),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Heap::Count(top) => top.heap.len(),
+            Heap::Tokens(top) => top.len(),
+        }
+    }
+
+    fn rows(&self) -> Vec<u64> {
+        match self {
+            Heap::Count(top) => top.heap.iter().map(|Reverse(c)| c.row).collect(),
+            Heap::Tokens(top) => top.rows().collect(),
+        }
+    }
+
+    /// The candidates of target `t`, any order (a `Count` heap counted no token).
+    fn into_selected(self, t: u32) -> Vec<Selected> {
+        match self {
+            Heap::Count(top) => top
+                .heap
+                .into_iter()
+                .map(|Reverse(c)| Selected {
+                    row: c.row,
+                    target: t,
+                    log_weight: c.log_weight,
+                    key: c.key,
+                    tokens: 0,
+                })
+                .collect(),
+            Heap::Tokens(top) => top
+                .into_best_first()
+                .into_iter()
+                .map(|d| Selected {
+                    row: d.row,
+                    target: t,
+                    log_weight: d.value,
+                    key: d.key,
+                    tokens: d.tokens,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Check `options` against `model`: one count of at least 1 per target, a finite
 /// positive temperature and valid weight options (every selection, local or
 /// distributed, checks them here).
 pub fn check_options(model: &DsirModel, options: &SelectOptions) -> Result<()> {
-    if options.k.len() != model.num_targets() {
+    if let Some(tokens) = &options.tokens {
+        if !options.k.is_empty() {
+            return Err(Error::invalid("k", "give either k or tokens, not both"));
+        }
+        if tokens.budgets.len() != model.num_targets() {
+            return Err(Error::invalid(
+                "tokens",
+                format!(
+                    "one budget per target is needed: {} given for {} targets",
+                    tokens.budgets.len(),
+                    model.num_targets()
+                ),
+            ));
+        }
+        if tokens.budgets.contains(&0) {
+            return Err(Error::invalid(
+                "tokens",
+                "must be at least 1 for every target",
+            ));
+        }
+    } else if options.k.len() != model.num_targets() {
         return Err(Error::invalid(
             "k",
             format!(
@@ -210,17 +308,26 @@ pub fn select(
 ) -> Result<Selection> {
     check_options(model, options)?;
     let total_k: usize = options.k.iter().sum();
-    let mut heaps: Vec<TopK> = (0..model.num_targets())
-        .map(|_| TopK {
-            capacity: total_k,
-            heap: BinaryHeap::new(),
+    let total_budget: u64 = options.tokens.iter().flat_map(|t| &t.budgets).sum();
+    let mut heaps: Vec<Heap> = (0..model.num_targets())
+        .map(|_| match options.tokens {
+            Some(_) => Heap::Tokens(BudgetTop::new(total_budget)),
+            None => Heap::Count(TopK {
+                capacity: total_k,
+                heap: BinaryHeap::new(),
+            }),
         })
         .collect();
     let mut buffer = RowBuffer::default();
     let mut eligible = 0u64;
+    let mut eligible_tokens = 0u64;
     let mut schema = None;
 
     let documents = for_each_text_batch(stream, column, progress, |batch, text, first_row| {
+        let counts = match &options.tokens {
+            Some(budget) => budget.counts.counts(batch, first_row)?,
+            None => Vec::new(),
+        };
         let batch = if options.keep_all_columns {
             batch.clone()
         } else {
@@ -234,6 +341,8 @@ pub fn select(
                 continue;
             }
             eligible += 1;
+            let tokens = counts.get(i).copied().unwrap_or(0);
+            eligible_tokens += tokens as u64;
             let row = first_row + i as u64;
             for (t, heap) in heaps.iter_mut().enumerate() {
                 let log_weight = scores.get(i, t);
@@ -245,22 +354,48 @@ pub fn select(
                     row,
                     log_weight,
                 );
-                *kept |= heap.offer(Candidate {
+                let candidate = Candidate {
                     key,
                     row,
                     log_weight,
-                });
+                };
+                *kept |= heap.offer(candidate, tokens);
             }
         }
         buffer.push(&batch, first_row, &keep)?;
-        if buffer.len() > 2 * total_k + 1024 {
+        let held = heaps.iter().map(Heap::len).max().unwrap_or(0);
+        if buffer.len() > 2 * held.max(total_k) + 1024 {
             buffer.compact(&live_rows(&heaps))?;
         }
         Ok(true)
     })?;
 
-    check_eligible(total_k, eligible, documents, options.weights.min_length)?;
-    let selected = resolve_heaps(heaps, &options.k);
+    let selected = match &options.tokens {
+        None => {
+            check_eligible(total_k, eligible, documents, options.weights.min_length)?;
+            let candidates = heaps
+                .into_iter()
+                .enumerate()
+                .map(|(t, h)| h.into_selected(t as u32))
+                .collect();
+            resolve_targets(candidates, &options.k)
+        }
+        Some(budget) => {
+            check_eligible(0, eligible, documents, options.weights.min_length)?;
+            check_eligible_tokens(
+                total_budget,
+                eligible_tokens,
+                eligible,
+                options.weights.min_length,
+            )?;
+            let candidates = heaps
+                .into_iter()
+                .enumerate()
+                .map(|(t, h)| h.into_selected(t as u32))
+                .collect();
+            resolve_targets_by_tokens(candidates, &budget.budgets)
+        }
+    };
     let chosen: HashSet<u64> = selected.iter().map(|s| s.row).collect();
     let rows = buffer.finish(&chosen, schema.expect("a non-empty stream has a schema"))?;
     Ok(Selection {
@@ -271,30 +406,58 @@ pub fn select(
     })
 }
 
-fn live_rows(heaps: &[TopK]) -> HashSet<u64> {
-    heaps
-        .iter()
-        .flat_map(|h| h.heap.iter().map(|Reverse(c)| c.row))
-        .collect()
+/// The error of a selection by tokens whose budgets add up to `total_budget` when the
+/// eligible documents hold `eligible_tokens` tokens.
+pub fn check_eligible_tokens(
+    total_budget: u64,
+    eligible_tokens: u64,
+    eligible: u64,
+    min_length: usize,
+) -> Result<()> {
+    if eligible_tokens < total_budget {
+        return Err(Error::invalid(
+            "tokens",
+            format!(
+                "a budget of {total_budget} tokens was requested but the {eligible} eligible \
+                 documents (at least {min_length} words) hold only {eligible_tokens}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
-fn resolve_heaps(heaps: Vec<TopK>, k: &[usize]) -> Vec<Selected> {
-    let candidates = heaps
-        .into_iter()
-        .enumerate()
-        .map(|(t, heap)| {
-            heap.heap
-                .into_iter()
-                .map(|Reverse(c)| Selected {
-                    row: c.row,
-                    target: t as u32,
-                    log_weight: c.log_weight,
-                    key: c.key,
-                })
-                .collect()
-        })
-        .collect();
-    resolve_targets(candidates, k)
+/// Each target in order walks its candidates (`candidates[t]`, any order) best first,
+/// skipping rows taken before, and takes them until its budget of tokens (stopping
+/// at the first that would exceed it); row order out.
+///
+/// Each target's candidates are its walk within the *total* budget, so whatever
+/// earlier targets took, a target falls short of its budget by less than one
+/// document (the one that stopped its walk, or the first beyond its candidates).
+pub fn resolve_targets_by_tokens(candidates: Vec<Vec<Selected>>, budgets: &[u64]) -> Vec<Selected> {
+    let mut taken = HashSet::new();
+    let mut selected = Vec::new();
+    for (t, mut best_first) in candidates.into_iter().enumerate() {
+        best_first.sort_unstable_by(better);
+        let budget = budgets.get(t).copied().unwrap_or(0);
+        let mut used = 0u64;
+        for c in best_first {
+            if taken.contains(&c.row) {
+                continue;
+            }
+            if used + c.tokens as u64 > budget {
+                break;
+            }
+            used += c.tokens as u64;
+            taken.insert(c.row);
+            selected.push(c);
+        }
+    }
+    selected.sort_by_key(|s| s.row);
+    selected
+}
+
+fn live_rows(heaps: &[Heap]) -> HashSet<u64> {
+    heaps.iter().flat_map(Heap::rows).collect()
 }
 
 /// Better first: larger key, then smaller row (the order of every selection).
@@ -378,6 +541,7 @@ pub fn resolve_columns(
             target: targets[i],
             log_weight: log_weights[i],
             key: keys[i],
+            tokens: 0,
         });
     }
     Ok(resolve_targets(candidates, k))
@@ -453,6 +617,7 @@ mod tests {
             target,
             log_weight: -key,
             key,
+            tokens: 0,
         }
     }
 

@@ -17,8 +17,10 @@
 //! - [`temperature`], [`unimax`]: mixture weights across groups.
 //! - [`permutation`]: a seeded Fisher-Yates shuffle (the basis of RS2 epochs).
 //! - [`reservoir_stream`]: reservoirs over record batches, keeping the sampled rows.
+//! - [`keyed_budget`], [`budget_stream`]: uniform and weighted samples by token budget.
 
 mod alias;
+mod budget;
 mod expj;
 mod keyed;
 mod lanes;
@@ -33,6 +35,7 @@ mod uniform;
 mod weights;
 
 pub use alias::AliasTable;
+pub use budget::{budget_stream, keyed_budget, BudgetOptions, BudgetSample};
 pub use expj::ExpJReservoir;
 pub use keyed::{merge_items, weighted, weighted_items, Keyed, KeyedTopK};
 pub use mixture::{temperature, unimax};

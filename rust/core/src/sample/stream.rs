@@ -45,7 +45,7 @@ pub struct ReservoirSample {
 
 /// The weights of column `name` of `batch` as f64; nulls and bad values are errors
 /// naming the row.
-fn weight_values(batch: &RecordBatch, name: &str, first_row: u64) -> Result<Vec<f64>> {
+pub(super) fn weight_values(batch: &RecordBatch, name: &str, first_row: u64) -> Result<Vec<f64>> {
     let array = batch
         .column_by_name(name)
         .ok_or_else(|| Error::MissingField {
