@@ -93,7 +93,7 @@ def write_slice(corpus: Path, out: Path, n: int) -> Any:
     import zstandard
 
     rows = []
-    for row in pc.iter_rows(corpus, ["id", "text", "domain"]):
+    for row in pc.iter_rows(corpus, ["id", "text", "domain"], pc.CORPUS_SHARDS):
         rows.append(row)
         if len(rows) >= n:
             break

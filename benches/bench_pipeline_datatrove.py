@@ -184,7 +184,9 @@ def thresher_pipeline(
 def ground_truth(corpus: Path, min_words: int) -> dict[str, Any]:
     """Ids passing the length rule (in corpus order), and the planted pairs."""
     passing = [
-        str(i) for i, text in pc.iter_rows(corpus, ["id", "text"]) if len(text.split()) >= min_words
+        str(i)
+        for i, text in pc.iter_rows(corpus, ["id", "text"], pc.CORPUS_SHARDS)
+        if len(text.split()) >= min_words
     ]
     with open(corpus / "planted.jsonl", encoding="utf-8") as f:
         planted = [json.loads(line) for line in f]
@@ -205,6 +207,18 @@ def recall(removed: set[str], planted: list[dict[str, Any]], passing: set[str]) 
     return out
 
 
+def run_thresher(corpus: Path, t_dir: Path, args: argparse.Namespace, measured: Any) -> Any:
+    shutil.rmtree(t_dir, ignore_errors=True)
+    toml = pc.write_pipeline(
+        t_dir / "pipeline.toml",
+        thresher_pipeline(corpus, t_dir / "output", args.min_words, args.memory),
+    )
+    cmd = pc.thresher_run(toml, args.workers)
+    m = measured("thresher", cmd, t_dir / "log.txt", pc.thresher_env())
+    m["kept"] = pc.ids_of(t_dir / "output")
+    return m
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--gb", type=float, default=0.5, help="corpus size to build (10^9 bytes)")
@@ -213,7 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2, help="threads (thresher) and workers")
     p.add_argument("--min-words", type=int, default=50)
     p.add_argument("--memory", default=None, help="thresher's memory budget (default: its own)")
-    p.add_argument("--skip-peer", action="store_true", help="thresher only")
+    p.add_argument("--tools", default="thresher,datatrove", help="tools to run now (of these two)")
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="report the saved result of a tool not in --tools (from an earlier run here)",
+    )
     p.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     p.add_argument("--out", type=Path, default=RESULTS / "pipeline-datatrove.md")
     p.add_argument("--_datatrove", type=Path, help=argparse.SUPPRESS)
@@ -239,24 +258,36 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     rows: dict[str, dict[str, Any]] = {}
+    tools = args.tools.split(",")
 
-    # thresher
-    t_dir = work / "thresher"
-    shutil.rmtree(t_dir, ignore_errors=True)
-    toml = pc.write_pipeline(
-        t_dir / "pipeline.toml",
-        thresher_pipeline(corpus, t_dir / "output", args.min_words, args.memory),
-    )
-    m = pc.measure(pc.thresher_run(toml, args.workers), t_dir / "log.txt", env=pc.thresher_env())
-    if m["code"] != 0:
-        print((t_dir / "log.txt").read_text()[-3000:])
-        raise SystemExit(f"thresher run failed with exit code {m['code']}")
-    m["kept"] = pc.ids_of(t_dir / "output")
-    rows["thresher"] = m
-    print(f"thresher: {m['wall']:.1f} s, peak RSS {m['maxrss_mb']:.0f} MB", flush=True)
+    def measured(name: str, cmd: list[str], log: Path, env: dict[str, str]) -> dict[str, Any]:
+        load = common.load_average()
+        m = pc.measure(cmd, log, env=env)
+        m["load"] = f"{load} -> {common.load_average()}"
+        m["corpus"] = str(corpus)
+        if m["code"] != 0:
+            print(log.read_text()[-3000:])
+            raise SystemExit(f"{name} failed with exit code {m['code']}")
+        return m
+
+    def save(name: str, m: dict[str, Any]) -> None:
+        rows[name] = m
+        (work / f"{name}.result.json").write_text(json.dumps(m))
+        print(f"{name}: {m['wall']:.1f} s, peak RSS {m['maxrss_mb']:.0f} MB", flush=True)
+
+    for name in ("thresher", "datatrove"):
+        saved = work / f"{name}.result.json"
+        if name not in tools and args.reuse and saved.exists():
+            m = json.loads(saved.read_text())
+            if m["corpus"] == str(corpus):
+                rows[name] = m
+
+    if "thresher" in tools:
+        rows["thresher"] = run_thresher(corpus, work / "thresher", args, measured)
+        save("thresher", rows["thresher"])
 
     # datatrove
-    if not args.skip_peer:
+    if "datatrove" in tools:
         d_dir = work / "datatrove"
         shutil.rmtree(d_dir, ignore_errors=True)
         d_dir.mkdir(parents=True)
@@ -275,14 +306,10 @@ def main(argv: list[str] | None = None) -> int:
             "--_datatrove",
             str(d_dir / "spec.json"),
         ]
-        m = pc.measure(cmd, d_dir / "log.txt")
-        if m["code"] != 0:
-            print((d_dir / "log.txt").read_text()[-3000:])
-            raise SystemExit(f"datatrove failed with exit code {m['code']}")
+        m = measured("datatrove", cmd, d_dir / "log.txt", {})
         m.update(json.loads((d_dir / "result.json").read_text()))
         m["kept"] = pc.ids_of(d_dir / "output")
-        rows["datatrove"] = m
-        print(f"datatrove: {m['wall']:.1f} s, peak RSS {m['maxrss_mb']:.0f} MB", flush=True)
+        save("datatrove", m)
 
     # figures
     mb = info["bytes"] / 1e6
@@ -338,7 +365,11 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "",
     ]
-    if "datatrove" in rows:
+    lines.append(
+        "- load average (1 min) before -> after each tool: "
+        + "; ".join(f"{name} {m['load']}" for name, m in rows.items())
+    )
+    if "datatrove" in rows and "thresher" in rows:
         t, d = rows["thresher"], rows["datatrove"]
         inter = len(removed["thresher"] & removed["datatrove"])
         union = len(removed["thresher"] | removed["datatrove"])

@@ -156,22 +156,23 @@ def _open_text(path: Path) -> io.TextIOBase:
     return open(path, encoding="utf-8")
 
 
-def jsonl_files(path: Path) -> list[Path]:
-    """The JSONL files (plain, .gz or .zst) of a file or directory, in name order."""
+def jsonl_files(path: Path, pattern: str = "*") -> list[Path]:
+    """The JSONL files (plain, .gz or .zst) of a file or directory (those whose name
+    matches ``pattern``), in name order."""
     if path.is_file():
         return [path]
     return sorted(
         p
-        for p in path.rglob("*")
+        for p in path.rglob(pattern)
         if p.is_file() and p.name.split(".", 1)[-1] in ("jsonl", "jsonl.gz", "jsonl.zst")
     )
 
 
-def iter_rows(path: Path, fields: Sequence[str]) -> Iterator[tuple[Any, ...]]:
-    """``fields`` of every row of the JSONL file(s) at ``path``."""
+def iter_rows(path: Path, fields: Sequence[str], pattern: str = "*") -> Iterator[tuple[Any, ...]]:
+    """``fields`` of every row of the JSONL file(s) at ``path`` (see :func:`jsonl_files`)."""
     import orjson
 
-    for file in jsonl_files(path):
+    for file in jsonl_files(path, pattern):
         with _open_text(file) as f:
             for line in f:
                 row = orjson.loads(line)
@@ -208,6 +209,10 @@ def checksums(path: Path) -> dict[str, str]:
 def combined(sums: Mapping[str, str]) -> str:
     """One sha256 over the per-file checksums (name order)."""
     return hashlib.sha256(json.dumps(sorted(sums.items())).encode()).hexdigest()[:16]
+
+
+CORPUS_SHARDS = "part-*.jsonl.zst"
+"""The data files of a corpus from ``build_corpus.py`` (beside planted.jsonl)."""
 
 
 def corpus_info(corpus: Path) -> dict[str, Any]:
