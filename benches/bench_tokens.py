@@ -3,13 +3,14 @@
 ``encode_batch`` on the same texts, in one process.
 
 The texts are the first ``--docs`` documents of the shared docs corpus
-(``shared/corpora/docs/raw.jsonl.zst``) or, when it is absent, the test fixture
-repeated. A byte-level BPE (GPT-2-style pre-tokenizer, ``--vocab`` merges) is trained
-on them with ``tokenizers`` and saved; both sides load the same ``tokenizer.json``. The
-peer's counts are ``len(e.ids)`` of ``encode_batch(texts, add_special_tokens=False)``
-(its own rayon pool, on every core) and, when the package has it, of
-``encode_batch_fast``; thresher's are ``TokenCounter.count`` on a pyarrow array (its
-pool, every core). Both must agree exactly. Median of ``--repeat`` runs.
+(``$THRESHER_CORPORA/docs/raw.jsonl.zst``, default ``/work/shared/corpora``) or, when
+it is absent, the test fixture repeated. A byte-level BPE (GPT-2-style pre-tokenizer,
+``--vocab`` merges) is trained on them with ``tokenizers`` and saved; both sides load
+the same ``tokenizer.json``. The peer's counts are ``len(e.ids)`` of
+``encode_batch(texts, add_special_tokens=False)`` (its own rayon pool, on every core)
+and, when the package has it, of ``encode_batch_fast``; thresher's are
+``TokenCounter.count`` on a pyarrow array (its pool, every core). Both must agree
+exactly. Median of ``--repeat`` runs.
 
 Usage::
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -33,7 +35,7 @@ import thresher
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpora" / "docs" / "raw.jsonl.zst"
+CORPUS = Path(os.environ.get("THRESHER_CORPORA", "/work/shared/corpora")) / "docs" / "raw.jsonl.zst"
 
 
 def _texts(n: int) -> list[str]:

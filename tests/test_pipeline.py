@@ -231,3 +231,41 @@ def test_example_pipeline_runs_on_the_demo_corpus(tmp_path: Path) -> None:
     assert written.column("domain").to_pylist().count("postgresql") > 80
     assert [s["kind"] for s in result.stats["steps"]] == ["filter", "dedup", "dsir"]
     assert (tmp_path / "curated" / "report.html").exists()
+
+
+def test_tokens_step_counts_like_the_tokenizers_package_and_budgets_use_them(
+    corpus: Any, tmp_path: Path
+) -> None:
+    tokenizers = pytest.importorskip("tokenizers")
+    paths, table = corpus
+    texts = table.column("text").to_pylist()
+    tok = tokenizers.Tokenizer(tokenizers.models.BPE(unk_token="[UNK]"))
+    tok.pre_tokenizer = tokenizers.pre_tokenizers.Whitespace()
+    trainer = tokenizers.trainers.BpeTrainer(vocab_size=600, special_tokens=["[UNK]"])
+    tok.train_from_iterator(texts[:300], trainer)
+    tokenizer = tmp_path / "tokenizer.json"
+    tok.save(str(tokenizer))
+    budget = 60_000
+    weights = {"java": 0.5, "rust": 0.3, "linux": 0.2}
+    config = _config(
+        paths,
+        f"{tmp_path}/out/",
+        {"type": "tokens", "tokenizer": str(tokenizer), "min_tokens": 10},
+        {"type": "mixture", "column": "domain", "tokens": budget, "weights": weights},
+        columns=["tokens"],
+    )
+    result = thresher.Pipeline(config).run(quiet=True)
+    written = read(tmp_path / "out", text_column=None).to_reader().read_all()
+    encoded = tok.encode_batch(written.column("text").to_pylist(), add_special_tokens=False)
+    expected = [len(e.ids) for e in encoded]
+    assert written.column("tokens").to_pylist() == expected
+    assert min(expected) >= 10
+    domains = written.column("domain").to_pylist()
+    for domain, share in weights.items():  # each label's walk stops within one document
+        spent = [t for t, d in zip(expected, domains, strict=True) if d == domain]
+        assert budget * share - max(spent) < sum(spent) <= budget * share, domain
+    total = sum(expected)
+    assert result.stats["output"]["tokens"] == total
+    assert result.stats["input"]["tokens"] == sum(
+        len(e.ids) for e in tok.encode_batch(texts, add_special_tokens=False)
+    )

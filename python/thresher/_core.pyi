@@ -306,6 +306,22 @@ def near_dedup(
     max_group: int = ...,
     second_pass: _ArrowStream | SpilledCorpus | None = None,
     progress: _Progress | None = None,
+    *,
+    memory: int | None = None,
+    spill_dir: str | os.PathLike[str] | None = None,
+) -> Duplicates: ...
+def near_dedup_signatures(
+    signatures: npt.NDArray[np.uint32],
+    threshold: float,
+    bands: int,
+    rows: int,
+    keep: str = "first",
+    scores: list[float] | None = None,
+    lengths: npt.NDArray[np.uint64] | None = None,
+    max_group: int = ...,
+    *,
+    memory: int | None = None,
+    spill_dir: str | os.PathLike[str] | None = None,
 ) -> Duplicates: ...
 def near_dedup_texts(
     hasher: MinHasher,

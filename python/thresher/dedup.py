@@ -7,6 +7,7 @@ documents of a corpus and returns it annotated (or only the kept rows) with a su
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,12 +20,20 @@ import pyarrow as pa
 
 from thresher import _core
 from thresher import _validation as check
+from thresher._memory import default_memory, parse_memory
 from thresher._persist import Persistent, State
 from thresher.exceptions import invalid_parameter
 from thresher.io.sources import SourceLike, call_kernel, read
 from thresher.progress import ProgressBar
 
-__all__ = ["DedupSummary", "Deduplication", "MinHasher", "dedup", "optimal_param"]
+__all__ = [
+    "DedupSummary",
+    "Deduplication",
+    "MinHasher",
+    "clusters_of_signatures",
+    "dedup",
+    "optimal_param",
+]
 
 Scheme = Literal["thresher", "affine32", "legacy"]
 Unit = Literal["word", "char"]
@@ -351,6 +360,8 @@ def dedup(
     output: Literal["annotate", "keep"] = "annotate",
     quiet: bool = True,
     texts: list[str] | None = None,
+    memory: int | str | None = None,
+    spill_dir: str | os.PathLike[str] | None = None,
 ) -> Deduplication:
     """Find and remove duplicate documents.
 
@@ -398,6 +409,15 @@ def dedup(
     texts
         Instead of ``source``: the documents as a list of ``str``, read in place
         without a conversion to Arrow (the output table has one column ``text``).
+    memory
+        Budget of the near-duplicate signatures and LSH band keys (about
+        ``4 * num_perm + 16`` bytes a document): bytes or a size such as ``"4GB"``;
+        ``None``: a quarter of physical memory, at most 4 GiB. Past it they go to
+        disk in ``spill_dir`` and are sorted externally, with the same results.
+        Texts given as ``texts`` are always clustered in memory.
+    spill_dir
+        Directory of the spill files (default: the system's temporary directory).
+        They are removed at the end of the run, also when it fails.
 
     Examples
     --------
@@ -413,6 +433,7 @@ def dedup(
     """
     check.choice("method", method, ("minhash", "exact"))
     _check_policy(output, keep, score)
+    budget = _budget(memory, spill_dir)
     if (source is None) == (texts is None):
         _invalid("source", "give exactly one of source and texts")
     near = _NearOptions(
@@ -477,7 +498,7 @@ def dedup(
         hasher, band_count, row_count, score_values = near.setup()
         out = call_kernel(
             src,
-            _core.near_dedup,
+            functools.partial(_core.near_dedup, memory=budget[0], spill_dir=budget[1]),
             hasher._core,
             src.stream(),
             src.text_column,
@@ -494,6 +515,123 @@ def dedup(
         )
     bar.close()
     return Deduplication(out, src.to_reader, output)
+
+
+def _budget(
+    memory: int | str | None, spill_dir: str | os.PathLike[str] | None
+) -> tuple[int, str | None]:
+    """The memory budget in bytes and the checked spill directory."""
+    budget = default_memory() if memory is None else parse_memory(memory)
+    if spill_dir is None:
+        return budget, None
+    if not isinstance(spill_dir, (str, os.PathLike)) or not os.path.isdir(spill_dir):
+        _invalid("spill_dir", f"must be an existing directory, got {spill_dir!r}")
+    return budget, os.fspath(spill_dir)
+
+
+def clusters_of_signatures(
+    signatures: npt.NDArray[np.uint32],
+    threshold: float = 0.8,
+    *,
+    bands: int | None = None,
+    rows: int | None = None,
+    keep: Literal["first", "longest", "score"] = "first",
+    score: Sequence[float] | npt.NDArray[Any] | None = None,
+    lengths: Sequence[int] | npt.NDArray[Any] | None = None,
+    fp_weight: float = 0.05,
+    fn_weight: float = 0.95,
+    memory: int | str | None = None,
+    spill_dir: str | os.PathLike[str] | None = None,
+) -> Deduplication:
+    """Near-duplicate clusters of documents from their MinHash signatures.
+
+    For signatures computed earlier (for example by :meth:`MinHasher.signatures`
+    in one pass of a pipeline): LSH candidates, verified by signature agreement, and
+    union-find clusters, exactly as :func:`dedup` with ``verify="signature"`` on the
+    same documents. A row of ``2**32 - 1`` in every slot is an empty document.
+
+    Parameters
+    ----------
+    signatures
+        ``(documents, num_perm)`` uint32 matrix, a row per document.
+    threshold, bands, rows, fp_weight, fn_weight
+        As in :func:`dedup`.
+    keep
+        ``"first"``, ``"longest"`` (needs ``lengths``) or ``"score"`` (needs
+        ``score``); ties go to the first.
+    score
+        With ``keep="score"``: one value per document.
+    lengths
+        Text bytes of each document (for ``keep="longest"`` and the summary's byte
+        counts, 0 without them).
+    memory, spill_dir
+        Memory budget and spill directory, as in :func:`dedup`.
+
+    Returns
+    -------
+    Deduplication
+        ``table`` holds the columns ``cluster_id``, ``is_duplicate`` and
+        ``similarity``, a row per document.
+
+    Examples
+    --------
+    >>> hasher = MinHasher(num_perm=64, ngram=3)
+    >>> sigs = hasher.signatures(["the quick brown fox jumps over the lazy dog",
+    ...                           "the quick brown fox jumps over the lazy dog too",
+    ...                           "something else entirely, about cats and dogs"])
+    >>> result = clusters_of_signatures(sigs, threshold=0.6)
+    >>> result.is_duplicate.tolist(), result.cluster_id.tolist()
+    ([False, True, False], [0, 0, 2])
+    >>> result.table.column_names
+    ['cluster_id', 'is_duplicate', 'similarity']
+    """
+    if not isinstance(signatures, np.ndarray) or signatures.ndim != 2:
+        _invalid("signatures", "must be a 2-D numpy array of uint32")
+    if signatures.dtype != np.uint32:
+        _invalid("signatures", f"must be uint32 (as MinHasher makes them), got {signatures.dtype}")
+    if not isinstance(threshold, (int, float)) or not 0.0 < threshold < 1.0:
+        check.fail("threshold", "a number strictly between 0 and 1", threshold)
+    check.choice("keep", keep, ("first", "longest", "score"))
+    if (keep == "score") != (score is not None):
+        _invalid("score", "give score values exactly when keep='score'")
+    if isinstance(score, str):
+        _invalid("score", "signatures have no columns: give one value per document")
+    if keep == "longest" and lengths is None:
+        _invalid("lengths", "keep='longest' needs the text length of each document")
+    budget = _budget(memory, spill_dir)
+    num_perm = signatures.shape[1]
+    band_count, row_count = _banding(threshold, num_perm, bands, rows, fp_weight, fn_weight)
+    values = None if score is None else np.asarray(score, dtype=np.float64).tolist()
+    length_array = None
+    if lengths is not None:
+        raw = np.asarray(lengths)
+        if raw.ndim != 1 or (raw.size and (raw.dtype.kind not in "iu" or raw.min() < 0)):
+            _invalid("lengths", "must be non-negative integers, one per document")
+        length_array = np.ascontiguousarray(raw, dtype=np.uint64)
+    out = _core.near_dedup_signatures(
+        np.ascontiguousarray(signatures),
+        float(threshold),
+        band_count,
+        row_count,
+        keep,
+        values,
+        length_array,
+        _core.LSH_MAX_GROUP,
+        memory=budget[0],
+        spill_dir=budget[1],
+    )
+    return Deduplication(out, _annotation_table)
+
+
+def _annotation_table(out: _core.Duplicates) -> pa.Table:
+    """The annotations alone, a row per document."""
+    return pa.table(
+        {
+            "cluster_id": pa.array(out.cluster_id.astype(np.int64)),
+            "is_duplicate": pa.array(out.is_duplicate),
+            "similarity": pa.array(out.similarity, mask=np.isnan(out.similarity)),
+        }
+    )
 
 
 def _check_policy(output: str, keep: str, score: object) -> None:

@@ -104,9 +104,10 @@ class TokenCounter:
         Parameters
         ----------
         source_or_texts
-            A corpus (anything :func:`thresher.read` takes: files, globs, tables,
-            streams), or the texts themselves: a list of strings or a pyarrow string
-            array.
+            A corpus (anything :func:`thresher.read` takes: a path or glob, tables,
+            streams, a :class:`~thresher.Source`), or the texts themselves: a list of
+            strings or a pyarrow string array. A list of ``str`` is always texts:
+            give several files as ``thresher.read([...])`` or a list of ``Path``.
         text_column
             The column of the corpus holding the text.
         quiet

@@ -50,6 +50,18 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "--annotate", action="store_true", help="write every row with the dedup columns"
     )
     dedup.add_argument("--text-column", default="text")
+    dedup.add_argument(
+        "--memory",
+        default=None,
+        help="budget of the signatures and band keys, e.g. 4GB or 512MiB (default: a "
+        "quarter of RAM, at most 4 GiB); past it they are sorted on disk, same results",
+    )
+    dedup.add_argument(
+        "--spill-dir",
+        default=None,
+        help="directory of the spill files (default: the temporary directory); they "
+        "are removed at the end",
+    )
     options.add_threads(dedup)
     options.add_quiet(dedup, help="no progress bar")
     cli_ray.add_flag(dedup, _run_on_ray)
@@ -98,6 +110,8 @@ def _run(args: argparse.Namespace) -> str:
         args.ngram,
         method=args.method,
         quiet=args.quiet,
+        memory=args.memory,
+        spill_dir=args.spill_dir,
         **dedup_options(args),
     )
     options.write_out(args, result, kind="dedup", parameters=_parameters(args), inputs=args.source)
@@ -109,6 +123,8 @@ def _run_on_ray(args: argparse.Namespace) -> str:
 
     if args.method != "minhash":
         raise InvalidParameterError("--method exact is not available with --ray")
+    if args.memory is not None or args.spill_dir is not None:
+        raise InvalidParameterError("--memory and --spill-dir are for local runs, not --ray")
     ds = tr.read(args.source, text_column=args.text_column)
     result = tr.dedup(ds, args.threshold, args.num_perm, args.ngram, **dedup_options(args))
     options.write_out(args, result, kind="dedup", parameters=_parameters(args), inputs=args.source)

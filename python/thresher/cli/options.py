@@ -30,8 +30,8 @@ __all__ = [
     "add_threads",
     "add_token_budget",
     "set_threads",
-    "write_out",
     "token_source",
+    "write_out",
     "wrote",
 ]
 

@@ -37,12 +37,14 @@ def _run(args: argparse.Namespace) -> str:
     import numpy as np
     import pyarrow as pa
 
+    from thresher.io.sources import read
     from thresher.io.writers import atomic_path, write_table
     from thresher.tokens import TokenCounter
 
     started = time.perf_counter()
     counter = TokenCounter(args.tokenizer, add_special_tokens=args.add_special_tokens)
-    counts = counter.count(args.source, args.text_column, quiet=args.quiet)
+    source = read(args.source, text_column=args.text_column)  # paths, not texts
+    counts = counter.count(source, args.text_column, quiet=args.quiet)
     if str(args.out).endswith(".npy"):
         with atomic_path(args.out) as tmp, open(tmp, "wb") as f:
             np.save(f, counts)

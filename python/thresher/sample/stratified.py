@@ -165,7 +165,7 @@ def _by_tokens(
     caps = [int(v) for v in have]
     if mixture is not None:
         scores = _mixture_scores(labels.values, mixture)
-        budgets = _core.allocate(budget, scores, caps)
+        budgets = _allocate_tokens(budget, scores, caps)
     elif isinstance(allocation, Mapping):
         by_group = {g: i for i, g in enumerate(labels.values)}
         unknown = [g for g in allocation if g not in by_group]
@@ -181,8 +181,21 @@ def _by_tokens(
             if how == "proportional"
             else [1.0 if c > 0 else 0.0 for c in caps]
         )
-        budgets = _core.allocate(budget, scores, caps)
+        budgets = _allocate_tokens(budget, scores, caps)
     return _core.sample_budget(counts, budgets, seed, weights, codes)
+
+
+def _allocate_tokens(budget: int, scores: list[float], caps: list[int]) -> list[int]:
+    """:func:`thresher.sample.allocate`'s split of ``budget`` tokens (capped groups
+    shared out again), with the error of a budget the groups cannot hold naming it."""
+    capacity = sum(c for c, s in zip(caps, scores, strict=True) if s > 0)
+    if budget > capacity:
+        raise invalid_parameter(
+            "tokens",
+            f"a budget of {budget} tokens was requested but the groups that can be "
+            f"sampled hold only {capacity}",
+        )
+    return _core.allocate(budget, scores, caps)
 
 
 def stratified_rows(

@@ -11,6 +11,7 @@ pub mod dedup;
 pub mod diversity;
 pub mod dsir;
 pub mod error;
+pub mod external_sort;
 pub mod features;
 pub mod io;
 pub mod linalg;

@@ -1,6 +1,10 @@
 //! Bindings of `thresher_core::dedup`: conversion in, one call to core, conversion out.
 
-use numpy::{PyArray1, PyArray2, PyArrayMethods};
+use std::path::PathBuf;
+
+use numpy::{
+    PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 
@@ -8,12 +12,14 @@ use thresher_core::dedup::exact::exact_duplicates;
 use thresher_core::dedup::near::exact_similarities;
 use thresher_core::dedup::signatures::{signatures_of_stream, signatures_of_texts};
 use thresher_core::dedup::{
-    near_duplicates, near_duplicates_of_texts, optimal_param as core_optimal_param, Annotations,
-    Keep, LshParams, MinHasher, NearOptions, Normalization, Scheme, Shingling, Unit,
+    near_duplicates, near_duplicates_of_signatures, near_duplicates_of_texts,
+    optimal_param as core_optimal_param, Annotations, Budget, Keep, LshParams, MinHasher,
+    NearOptions, Normalization, Scheme, Shingling, SignatureOptions, Unit,
 };
 
 use crate::convert::choice::{KeepChoice, KeepName, SchemeChoice, UnitChoice, VerifyChoice};
 use crate::convert::corpus::{into_stream, Corpus};
+use crate::convert::vector::slice_opt;
 use crate::detach::run;
 use crate::errors::{invalid, CoreError};
 
@@ -211,9 +217,9 @@ impl PyDuplicates {
 /// Near-duplicates of a corpus: per-document annotations and counts. `verify` has no
 /// default: `thresher.dedup` chooses it (`"exact"`).
 #[pyfunction]
-#[pyo3(signature = (hasher, source, column, threshold, bands, rows, verify, keep=KeepChoice(KeepName::First), score_column=None, scores=None, max_group=thresher_core::dedup::lsh::MAX_GROUP, second_pass=None, progress=None))]
+#[pyo3(signature = (hasher, source, column, threshold, bands, rows, verify, keep=KeepChoice(KeepName::First), score_column=None, scores=None, max_group=thresher_core::dedup::lsh::MAX_GROUP, second_pass=None, progress=None, *, memory=None, spill_dir=None))]
 #[pyo3(
-    text_signature = "(hasher, source, column, threshold, bands, rows, verify, keep='first', score_column=None, scores=None, max_group=..., second_pass=None, progress=None)"
+    text_signature = "(hasher, source, column, threshold, bands, rows, verify, keep='first', score_column=None, scores=None, max_group=..., second_pass=None, progress=None, *, memory=None, spill_dir=None)"
 )]
 #[allow(clippy::too_many_arguments)]
 pub fn near_dedup<'py>(
@@ -231,8 +237,10 @@ pub fn near_dedup<'py>(
     max_group: usize,
     second_pass: Option<Corpus>,
     progress: Option<Py<PyAny>>,
+    memory: Option<u64>,
+    spill_dir: Option<PathBuf>,
 ) -> PyResult<PyDuplicates> {
-    let options = near_options(
+    let mut options = near_options(
         hasher,
         threshold,
         bands,
@@ -243,6 +251,7 @@ pub fn near_dedup<'py>(
         scores,
         max_group,
     )?;
+    options.budget = Budget { memory, spill_dir };
     let stream = into_stream(py, source)?;
     let second = match second_pass {
         Some(corpus) => Some(into_stream(py, corpus)?),
@@ -358,7 +367,60 @@ fn near_options(
         verify: verify.0,
         keep,
         max_group: max_group.max(2),
+        budget: Budget::default(),
     })
+}
+
+/// Near-duplicates from a `(documents, num_perm)` uint32 signature matrix, verified
+/// by signature agreement, under a memory budget.
+#[pyfunction]
+#[pyo3(signature = (signatures, threshold, bands, rows, keep=KeepChoice(KeepName::First), scores=None, lengths=None, max_group=thresher_core::dedup::lsh::MAX_GROUP, *, memory=None, spill_dir=None))]
+#[pyo3(
+    text_signature = "(signatures, threshold, bands, rows, keep='first', scores=None, lengths=None, max_group=..., *, memory=None, spill_dir=None)"
+)]
+#[allow(clippy::too_many_arguments)]
+pub fn near_dedup_signatures<'py>(
+    py: Python<'py>,
+    signatures: PyReadonlyArray2<'py, u32>,
+    threshold: f64,
+    bands: usize,
+    rows: usize,
+    keep: KeepChoice,
+    scores: Option<Vec<f64>>,
+    lengths: Option<PyReadonlyArray1<'py, u64>>,
+    max_group: usize,
+    memory: Option<u64>,
+    spill_dir: Option<PathBuf>,
+) -> PyResult<PyDuplicates> {
+    let num_perm = signatures.shape()[1];
+    let matrix = signatures
+        .as_slice()
+        .map_err(|_| invalid("signatures", "must be a C-contiguous 2-D array"))?;
+    let lengths = slice_opt(&lengths, "lengths")?;
+    let keep = match (keep.0, scores) {
+        (KeepName::First, _) => Keep::First,
+        (KeepName::Longest, _) => Keep::Longest,
+        (KeepName::Score, Some(values)) => Keep::Scores(values),
+        (KeepName::Score, None) => {
+            return Err(invalid(
+                "score",
+                "keep='score' needs one score value per row",
+            ))
+        }
+    };
+    let options = SignatureOptions {
+        threshold,
+        lsh: LshParams { bands, rows },
+        keep,
+        max_group: max_group.max(2),
+        budget: Budget { memory, spill_dir },
+    };
+    // Blocks of rows, so that a spilled run never copies the whole matrix at once.
+    let block = num_perm.max(1) * 4096;
+    let annotations = run(py, None, |_| {
+        near_duplicates_of_signatures(matrix.chunks(block).map(Ok), num_perm, lengths, &options)
+    })?;
+    PyDuplicates::new(py, annotations)
 }
 
 /// Exact duplicates of a corpus (after normalisation); the result of `near_dedup`.
@@ -390,6 +452,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(optimal_param, m)?)?;
     m.add_function(wrap_pyfunction!(near_dedup, m)?)?;
     m.add_function(wrap_pyfunction!(near_dedup_texts, m)?)?;
+    m.add_function(wrap_pyfunction!(near_dedup_signatures, m)?)?;
     m.add_function(wrap_pyfunction!(exact_dedup, m)?)?;
     Ok(())
 }

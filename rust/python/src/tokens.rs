@@ -112,7 +112,8 @@ fn int64(py: Python<'_>, values: impl IntoIterator<Item = u64>) -> Bound<'_, PyA
     PyArray1::from_iter(py, values.into_iter().map(|v| v as i64))
 }
 
-/// Positions of `order` taken until `budget` tokens (`tokens[order[i]]` each).
+/// The items of `order` (indices into `tokens`, best first) taken until `budget`
+/// tokens, in walk order.
 #[pyfunction]
 pub fn take_until_budget<'py>(
     py: Python<'py>,

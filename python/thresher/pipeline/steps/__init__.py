@@ -4,6 +4,7 @@
 type       what it does                                                 columns made
 ========== ============================================================ ==============
 length     word, character and byte bounds                              words, chars
+tokens     tokenizer.json token counts (optional bounds)                tokens
 filter     keep rows by any column's value (range or list)              --
 dedup      near-duplicate removal (MinHash LSH)                         minhash,
                                                                         cluster_id,
@@ -27,9 +28,11 @@ from thresher.pipeline.steps.filter import FilterStep
 from thresher.pipeline.steps.length import LengthStep
 from thresher.pipeline.steps.mixture import MixtureStep
 from thresher.pipeline.steps.sample import SampleStep
+from thresher.pipeline.steps.tokens import TokensStep
 
 __all__ = ["STEP_TYPES", "Decision", "Step"]
 
 STEP_TYPES: dict[str, type[Step]] = {
-    cls.type: cls for cls in (LengthStep, FilterStep, DedupStep, DsirStep, SampleStep, MixtureStep)
+    cls.type: cls
+    for cls in (LengthStep, TokensStep, FilterStep, DedupStep, DsirStep, SampleStep, MixtureStep)
 }

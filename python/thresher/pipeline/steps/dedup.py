@@ -116,23 +116,27 @@ class DedupStep(Step):
         return {"minhash": column}
 
     def _signatures(
-        self, annotations: Annotations, rows: npt.NDArray[np.int64]
+        self, annotations: Annotations, rows: npt.NDArray[np.int64], context: RunContext
     ) -> npt.NDArray[np.uint32]:
-        """The signatures of ``rows`` (sorted global rows), gathered block by block."""
+        """The signatures of ``rows`` (sorted global rows), gathered block by block: in
+        memory within half the run's budget, else into a memory-mapped file of the
+        spill directory, which the clustering reads block by block."""
         num_perm = self.options["num_perm"]
-        out = np.empty((rows.size, num_perm), dtype=np.uint32)
-        start = 0
-        filled = 0
+        shape = (rows.size, num_perm)
+        if 4 * rows.size * num_perm <= context.memory // 2:
+            out = np.empty(shape, dtype=np.uint32)
+        else:
+            path = context.spill_dir / f"signatures-{self.index}.npy"
+            out = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint32, shape=shape)
+        start = filled = 0
         for chunk in annotations.blocks_of("minhash"):
             n = len(chunk)
             lo, hi = np.searchsorted(rows, [start, start + n])
             if hi > lo:
-                flat = chunk.combine_chunks() if isinstance(chunk, pa.ChunkedArray) else chunk
-                raw = np.frombuffer(
-                    flat.buffers()[1], dtype=np.uint32, count=(flat.offset + n) * num_perm
-                )
-                block = raw[flat.offset * num_perm :].reshape(n, num_perm)
-                out[filled : filled + hi - lo] = block[rows[lo:hi] - start]
+                flat = chunk.combine_chunks()
+                words = np.frombuffer(flat.buffers()[1], dtype=np.uint32)
+                block = words[flat.offset * num_perm : (flat.offset + n) * num_perm]
+                out[filled : filled + hi - lo] = block.reshape(n, num_perm)[rows[lo:hi] - start]
                 filled += hi - lo
             start += n
         return out
@@ -142,26 +146,26 @@ class DedupStep(Step):
     ) -> Decision:
         opts = self.options
         rows = np.flatnonzero(alive)
-        signatures = self._signatures(annotations, rows)
+        signatures = self._signatures(annotations, rows, context)
         bands, band_rows = self._banding()
         score = None
-        keep = opts["keep"]
-        if keep == "score":
+        if opts["keep"] == "score":
             score = annotations.column(opts["score_column"])[rows].astype(np.float64)
-        elif keep == "longest":  # most bytes of text, ties to the first: a score
-            keep, score = "score", annotations.column("bytes")[rows].astype(np.float64)
         from thresher.dedup import clusters_of_signatures  # type: ignore[attr-defined]
 
         found = clusters_of_signatures(
             signatures,
-            threshold=opts["threshold"],
+            opts["threshold"],
             bands=bands,
             rows=band_rows,
-            keep=keep,
+            keep=opts["keep"],
             score=score,
+            lengths=annotations.column("bytes")[rows].astype(np.uint64),
             memory=context.memory,
             spill_dir=context.spill_dir,
         )
+        del signatures
+        (context.spill_dir / f"signatures-{self.index}.npy").unlink(missing_ok=True)
         duplicate = np.zeros(alive.size, dtype=bool)
         duplicate[rows] = found.is_duplicate
         cluster = np.full(alive.size, -1, dtype=np.int64)

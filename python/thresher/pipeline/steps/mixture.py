@@ -13,7 +13,12 @@ from thresher import _core
 from thresher.pipeline.context import Annotations, RunContext
 from thresher.pipeline.params import Param
 from thresher.pipeline.steps.base import Decision, Step
-from thresher.pipeline.steps.select import SELECTION_PARAMS, check_selection, token_column
+from thresher.pipeline.steps.select import (
+    SELECTION_PARAMS,
+    check_selection,
+    token_column,
+    token_counts,
+)
 
 __all__ = ["MixtureStep"]
 
@@ -59,13 +64,12 @@ class MixtureStep(Step):
         values = annotations.column(opts["column"])[rows]
         labels, codes = np.unique(values.astype(str), return_inverse=True)
         budget_tokens = opts["tokens"] is not None
-        tokens = (
-            annotations.column(opts["token_column"])[rows].astype(np.int64)
-            if budget_tokens
-            else None
-        )
+        tokens = token_counts(self, annotations)[rows] if budget_tokens else None
         members = [np.flatnonzero(codes == g) for g in range(labels.size)]
-        sizes = [float(tokens[m].sum()) if tokens is not None else float(m.size) for m in members]
+        sizes = [
+            float(tokens[m].sum(dtype=np.uint64)) if tokens is not None else float(m.size)
+            for m in members
+        ]
         shares = self._shares(labels.tolist(), [float(m.size) for m in members])
         total = int(opts["tokens"] if budget_tokens else opts["k"])
         quotas = _core.allocate(total, shares, [int(s) for s in sizes])
@@ -76,7 +80,6 @@ class MixtureStep(Step):
             if tokens is None:
                 chosen = order[:quota]
             else:
-                spent = np.cumsum(tokens[order])
-                chosen = order[: int(np.searchsorted(spent, quota, side="right"))]
+                chosen = _core.take_until_budget(order.astype(np.uint64), tokens, quota)
             keep[rows[chosen]] = True
         return Decision(keep, figures={"quotas": dict(zip(labels.tolist(), quotas, strict=True))})

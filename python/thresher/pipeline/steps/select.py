@@ -15,13 +15,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from thresher import _core
 from thresher.pipeline.params import Param
 
 if TYPE_CHECKING:
     from thresher.pipeline.context import Annotations
     from thresher.pipeline.steps.base import Step
 
-__all__ = ["SELECTION_PARAMS", "check_selection", "chosen_count", "take_best", "token_column"]
+__all__ = [
+    "SELECTION_PARAMS",
+    "check_selection",
+    "chosen_count",
+    "take_best",
+    "token_column",
+    "token_counts",
+]
 
 SELECTION_PARAMS = {
     "k": Param("int", minimum=0, doc="rows to keep"),
@@ -59,6 +67,17 @@ def chosen_count(step: Step, annotations: Annotations, rows: npt.NDArray[np.int6
     return None
 
 
+def token_counts(step: Step, annotations: Annotations) -> npt.NDArray[np.uint32]:
+    """The token column as the core's budget walk takes it (counts below 2**32)."""
+    values = annotations.column(step.options["token_column"])
+    if values.size and (values.min() < 0 or values.max() >= 2**32):
+        step.where.fail(
+            f"token column {step.options['token_column']!r} has counts outside [0, 2**32)",
+            "token_column",
+        )
+    return np.ascontiguousarray(values, dtype=np.uint32)
+
+
 def take_best(
     step: Step,
     annotations: Annotations,
@@ -69,10 +88,10 @@ def take_best(
     that the step's ``k``, ``fraction`` or token budget allows."""
     count = chosen_count(step, annotations, rows)
     assert count is not None
-    if count < 0:
-        tokens = annotations.column(step.options["token_column"]).astype(np.int64)
-        total = np.cumsum(tokens[ordered])
-        count = int(np.searchsorted(total, step.options["tokens"], side="right"))
+    if count < 0:  # the core's budget walk, as thresher.sample and DSIR.select take it
+        tokens = token_counts(step, annotations)
+        taken = _core.take_until_budget(ordered.astype(np.uint64), tokens, step.options["tokens"])
+        count = len(taken)
     keep = np.zeros(annotations.rows, dtype=bool)
     keep[ordered[:count]] = True
     return keep

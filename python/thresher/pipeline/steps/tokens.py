@@ -16,6 +16,7 @@ import pyarrow as pa
 from thresher.pipeline.context import Annotations, RunContext
 from thresher.pipeline.params import Param
 from thresher.pipeline.steps.base import Decision, Step
+from thresher.tokens import TokenCounter
 
 __all__ = ["TokensStep"]
 
@@ -55,8 +56,6 @@ class TokensStep(Step):
         }
 
     def annotate(self, block: pa.Table, context: RunContext) -> dict[str, pa.Array]:
-        from thresher.tokens import TokenCounter
-
         counter = getattr(self, "_counter", None)
         if counter is None:
             counter = TokenCounter(

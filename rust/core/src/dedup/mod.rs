@@ -6,7 +6,10 @@
 //!   bit for bit ([`datasketch`]).
 //! * [`lsh`]: banding parameters and candidate pairs; [`union_find`]: clusters.
 //! * [`near`]: the near-duplicate pipeline; [`exact`]: exact duplicates.
+//! * [`collect`], [`signature_file`] and [`spilled`]: the same pipeline under a
+//!   memory budget, signatures and band keys on disk past it (same results).
 
+pub mod collect;
 pub mod datasketch;
 pub mod exact;
 pub mod lsh;
@@ -14,12 +17,18 @@ pub mod minhash;
 pub mod near;
 pub mod normalize;
 pub mod shingle;
+pub mod signature_file;
 pub mod signatures;
+pub mod spilled;
 pub mod union_find;
 
+pub use collect::Budget;
 pub use lsh::{optimal_param, LshParams};
 pub use minhash::{MinHasher, Scheme};
-pub use near::{near_duplicates, near_duplicates_of_texts, Keep, NearOptions, Verify};
+pub use near::{
+    near_duplicates, near_duplicates_of_signatures, near_duplicates_of_texts, Keep, NearOptions,
+    SignatureOptions, Verify,
+};
 pub use normalize::Normalization;
 pub use shingle::{Shingling, Unit};
 

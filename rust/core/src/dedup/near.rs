@@ -20,10 +20,12 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use super::collect::{Budget, Collected, Collector};
 use super::lsh::{candidate_pairs, check_threshold, LshParams};
 use super::minhash::{agreement, MinHasher};
 use super::shingle::{jaccard, ShingleScratch};
-use super::signatures::{signatures_of_stream, signatures_of_texts, CorpusSignatures};
+use super::signatures::{collect_stream, signatures_of_texts, CorpusSignatures};
+use super::spilled::cluster_spilled;
 use super::union_find::UnionFind;
 use super::{Annotations, Summary};
 use crate::stream::{for_each_text_batch, BatchStream, NoProgress, Progress};
@@ -66,10 +68,37 @@ pub struct NearOptions {
     pub keep: Keep,
     /// Largest band group expanded into all its pairs (see [`candidate_pairs`]).
     pub max_group: usize,
+    /// Memory budget of the signatures and band keys, and where to spill past it
+    /// (the results are the same for every budget). Texts held in memory
+    /// ([`near_duplicates_of_texts`]) are always clustered in memory.
+    pub budget: Budget,
+}
+
+/// What clustering needs besides the signatures.
+pub(crate) struct Plan<'a> {
+    pub num_perm: usize,
+    pub threshold: f64,
+    pub lsh: LshParams,
+    pub verify: Verify,
+    pub keep: &'a Keep,
+    pub max_group: usize,
+}
+
+impl<'a> Plan<'a> {
+    fn of(options: &'a NearOptions) -> Self {
+        Plan {
+            num_perm: options.hasher.num_perm(),
+            threshold: options.threshold,
+            lsh: options.lsh,
+            verify: options.verify,
+            keep: &options.keep,
+            max_group: options.max_group,
+        }
+    }
 }
 
 /// Sets of shingle hashes of the documents flagged in `needed` (exact verification).
-type SetsOf<'a> = Box<dyn FnOnce(&[bool]) -> Result<HashMap<u32, Vec<u64>>> + 'a>;
+pub(crate) type SetsOf<'a> = Box<dyn FnOnce(&[bool]) -> Result<HashMap<u32, Vec<u64>>> + 'a>;
 
 /// The signature agreement below which a candidate pair is not checked exactly: 5
 /// standard deviations (of a pair exactly at `threshold`, `num_perm` slots) below the
@@ -97,7 +126,15 @@ pub fn near_duplicates(
         Keep::ScoreColumn(name) => Some(name.as_str()),
         _ => None,
     };
-    let corpus = signatures_of_stream(&options.hasher, stream, column, score_column, progress)?;
+    let collected = collect_stream(
+        &options.hasher,
+        options.lsh,
+        &options.budget,
+        stream,
+        column,
+        score_column,
+        progress,
+    )?;
     let hasher = &options.hasher;
     let sets: SetsOf<'_> = Box::new(move |needed| {
         let stream = second_pass.ok_or_else(|| {
@@ -108,7 +145,10 @@ pub fn near_duplicates(
         })?;
         shingle_sets(hasher, stream, column, needed)
     });
-    cluster(corpus, options, sets)
+    match collected {
+        Collected::Memory(corpus) => cluster(corpus, &Plan::of(options), sets),
+        Collected::Spilled(spilled) => cluster_spilled(spilled, &Plan::of(options), sets),
+    }
 }
 
 /// Find near-duplicates among `texts` (documents held in memory, e.g. borrowed from
@@ -134,7 +174,113 @@ pub fn near_duplicates_of_texts(texts: &[&str], options: &NearOptions) -> Result
             })
             .collect())
     });
-    cluster(corpus, options, sets)
+    cluster(corpus, &Plan::of(options), sets)
+}
+
+/// Options of [`near_duplicates_of_signatures`].
+#[derive(Clone, Debug)]
+pub struct SignatureOptions {
+    /// Jaccard similarity threshold, in (0, 1).
+    pub threshold: f64,
+    /// Banding.
+    pub lsh: LshParams,
+    /// Keep policy ([`Keep::Longest`] needs the lengths; no score column here).
+    pub keep: Keep,
+    /// Largest band group expanded into all its pairs (see [`candidate_pairs`]).
+    pub max_group: usize,
+    /// Memory budget and spill directory.
+    pub budget: Budget,
+}
+
+/// Near-duplicates from signatures computed earlier (e.g. in one pass of a pipeline):
+/// `blocks` are consecutive row-major blocks of `num_perm`-slot rows (one block may
+/// hold the whole matrix), `lengths` the text bytes of each document (needed by
+/// [`Keep::Longest`]; the summary's byte counts are 0 without them). Candidates are
+/// verified by signature agreement ([`Verify::Signature`]), with the same results as
+/// [`near_duplicates`] with that verification. A row whose every slot is `u32::MAX`
+/// is an empty document (no shingle), as [`MinHasher`] makes it.
+pub fn near_duplicates_of_signatures<B: AsRef<[u32]>>(
+    blocks: impl IntoIterator<Item = Result<B>>,
+    num_perm: usize,
+    lengths: Option<&[u64]>,
+    options: &SignatureOptions,
+) -> Result<Annotations> {
+    if num_perm == 0 {
+        return Err(Error::invalid(
+            "signatures",
+            "rows must have at least one slot",
+        ));
+    }
+    check_threshold(options.threshold)?;
+    options.lsh.validate(num_perm)?;
+    match &options.keep {
+        Keep::ScoreColumn(name) => {
+            return Err(Error::invalid(
+                "score",
+                format!("signatures have no column {name:?}: pass one score value per row"),
+            ))
+        }
+        Keep::Longest if lengths.is_none() => {
+            return Err(Error::invalid(
+                "lengths",
+                "keep='longest' needs the length of each document",
+            ))
+        }
+        _ => {}
+    }
+    let mut collector = Collector::new(num_perm, options.lsh, &options.budget);
+    for block in blocks {
+        let block = block?;
+        let block = block.as_ref();
+        if block.len() % num_perm != 0 {
+            return Err(Error::invalid(
+                "signatures",
+                format!(
+                    "a block of {} slots is not a whole number of rows of {num_perm}",
+                    block.len()
+                ),
+            ));
+        }
+        collector.add(block.len() / num_perm, |slots, non_empty| {
+            slots.copy_from_slice(block);
+            non_empty.extend(
+                block
+                    .chunks_exact(num_perm)
+                    .map(|row| row.iter().any(|&v| v != u32::MAX)),
+            );
+        })?;
+    }
+    let documents = collector.corpus_mut().non_empty.len();
+    collector.corpus_mut().lengths = match lengths {
+        Some(values) if values.len() != documents => {
+            return Err(Error::invalid(
+                "lengths",
+                format!(
+                    "has {} values but there are {documents} signatures",
+                    values.len()
+                ),
+            ))
+        }
+        Some(values) => values.to_vec(),
+        None => vec![0; documents],
+    };
+    let plan = Plan {
+        num_perm,
+        threshold: options.threshold,
+        lsh: options.lsh,
+        verify: Verify::Signature,
+        keep: &options.keep,
+        max_group: options.max_group.max(2),
+    };
+    let no_sets: SetsOf<'_> = Box::new(|_| {
+        Err(Error::Internal(
+            "signature verification reads no text".into(),
+        ))
+    });
+    match collector.finish()? {
+        Collected::Memory(corpus) => cluster(corpus, &plan, no_sets),
+        Collected::Spilled(spilled) => cluster_spilled(spilled, &plan, no_sets),
+    }
 }
 
 /// The exact Jaccard similarity of the shingle-hash sets of each pair `(a[i], b[i])`,
@@ -158,57 +304,27 @@ pub fn exact_similarities(hasher: &MinHasher, a: &[&str], b: &[&str]) -> Result<
 }
 
 /// Candidates, verification, clusters and survivors from the signatures of a corpus.
-fn cluster(
-    corpus: CorpusSignatures,
-    options: &NearOptions,
-    sets_of: SetsOf<'_>,
-) -> Result<Annotations> {
-    let k = options.hasher.num_perm();
+fn cluster(corpus: CorpusSignatures, plan: &Plan<'_>, sets_of: SetsOf<'_>) -> Result<Annotations> {
+    let k = plan.num_perm;
     let n = corpus.documents();
-    if n == 0 {
-        return Err(Error::EmptyInput {
-            what: "corpus".into(),
-            detail: "no document to deduplicate".into(),
-        });
-    }
-    if n > u32::MAX as usize {
-        return Err(Error::invalid("source", "more than 2^32 - 1 documents"));
-    }
-    let scores: Option<&[f64]> = match &options.keep {
-        Keep::Scores(values) => {
-            if values.len() != n {
-                return Err(Error::invalid(
-                    "score",
-                    format!(
-                        "has {} values but the corpus has {n} documents",
-                        values.len()
-                    ),
-                ));
-            }
-            if let Some(i) = values.iter().position(|v| v.is_nan()) {
-                return Err(Error::invalid("score", format!("value {i} is NaN")));
-            }
-            Some(values)
-        }
-        Keep::ScoreColumn(_) => Some(&corpus.scores),
-        _ => None,
-    };
+    check_documents(n)?;
+    let scores = keep_scores(plan.keep, n, &corpus.scores)?;
     let pairs = candidate_pairs(
         &corpus.signatures,
         k,
         &corpus.non_empty,
-        options.lsh,
-        options.max_group,
+        plan.lsh,
+        plan.max_group,
     );
     let candidate_count = pairs.len();
     let signature = |d: u32| &corpus.signatures[d as usize * k..(d as usize + 1) * k];
     let mut pairs = pairs;
-    if options.verify == Verify::Exact {
+    if plan.verify == Verify::Exact {
         // Skip the exact check of pairs whose estimate lies more than 5 standard
         // deviations (of a pair exactly at the threshold) below it: a pair of Jaccard
         // >= threshold is dropped this way with probability < 1e-6, and the second
         // read then hashes far fewer documents.
-        let floor = exact_floor(options.threshold, k);
+        let floor = exact_floor(plan.threshold, k);
         let keep: Vec<bool> = pairs
             .par_iter()
             .map(|&(i, j)| agreement(signature(i), signature(j)) >= floor)
@@ -216,7 +332,7 @@ fn cluster(
         let mut flags = keep.into_iter();
         pairs.retain(|_| flags.next().unwrap_or(false));
     }
-    let sets = match options.verify {
+    let sets = match plan.verify {
         Verify::Signature => None,
         Verify::Exact => {
             let mut needed = vec![false; n];
@@ -235,7 +351,7 @@ fn cluster(
     };
     let verified: Vec<bool> = pairs
         .par_iter()
-        .map(|&(i, j)| similarity(i, j) >= options.threshold)
+        .map(|&(i, j)| similarity(i, j) >= plan.threshold)
         .collect();
     let mut clusters = UnionFind::new(n);
     let mut verified_pairs = 0u64;
@@ -245,8 +361,73 @@ fn cluster(
             clusters.union(i, j);
         }
     }
+    let counts = Summary {
+        candidate_pairs: candidate_count as u64,
+        verified_pairs,
+        ..Default::default()
+    };
+    annotate(clusters, &corpus.lengths, plan, scores, counts, |i, j| {
+        Ok(similarity(i, j))
+    })
+}
+
+/// Reject an empty corpus and one too large for `u32` document indices.
+pub(crate) fn check_documents(n: usize) -> Result<()> {
+    if n == 0 {
+        return Err(Error::EmptyInput {
+            what: "corpus".into(),
+            detail: "no document to deduplicate".into(),
+        });
+    }
+    if n > u32::MAX as usize {
+        return Err(Error::invalid("source", "more than 2^32 - 1 documents"));
+    }
+    Ok(())
+}
+
+/// The score of each document under `keep` (values given, or read from a column into
+/// `column`), checked against the corpus size `n`.
+pub(crate) fn keep_scores<'a>(
+    keep: &'a Keep,
+    n: usize,
+    column: &'a [f64],
+) -> Result<Option<&'a [f64]>> {
+    Ok(match keep {
+        Keep::Scores(values) => {
+            if values.len() != n {
+                return Err(Error::invalid(
+                    "score",
+                    format!(
+                        "has {} values but the corpus has {n} documents",
+                        values.len()
+                    ),
+                ));
+            }
+            if let Some(i) = values.iter().position(|v| v.is_nan()) {
+                return Err(Error::invalid("score", format!("value {i} is NaN")));
+            }
+            Some(values)
+        }
+        Keep::ScoreColumn(_) => Some(column),
+        _ => None,
+    })
+}
+
+/// Survivors and per-document annotations from the clusters of the verified pairs;
+/// `counts` carries the candidate and verified pair counts, `similarity` gives the
+/// verified similarity of a duplicate to its survivor.
+pub(crate) fn annotate(
+    mut clusters: UnionFind,
+    lengths: &[u64],
+    plan: &Plan<'_>,
+    scores: Option<&[f64]>,
+    counts: Summary,
+    mut similarity: impl FnMut(u32, u32) -> Result<f64>,
+) -> Result<Annotations> {
+    let n = lengths.len();
     let roots = clusters.roots();
-    let kept = survivors(&roots, &corpus, &options.keep, scores);
+    drop(clusters);
+    let kept = survivors(&roots, lengths, plan.keep, scores);
     let mut out = Annotations::with_capacity(n);
     let mut members = vec![0u32; n];
     for &r in &roots {
@@ -254,20 +435,18 @@ fn cluster(
     }
     let mut summary = Summary {
         documents: n as u64,
-        candidate_pairs: candidate_count as u64,
-        verified_pairs,
-        bands: options.lsh.bands as u64,
-        rows: options.lsh.rows as u64,
-        ..Default::default()
+        bands: plan.lsh.bands as u64,
+        rows: plan.lsh.rows as u64,
+        ..counts
     };
     for d in 0..n {
         let root = roots[d];
         let keeper = kept[root as usize];
         let duplicate = keeper != d as u32;
-        summary.bytes += corpus.lengths[d];
+        summary.bytes += lengths[d];
         if duplicate {
             summary.duplicates += 1;
-            summary.bytes_removed += corpus.lengths[d];
+            summary.bytes_removed += lengths[d];
         }
         if members[d] >= 2 {
             summary.clusters += 1;
@@ -275,7 +454,7 @@ fn cluster(
         out.cluster_id.push(root as u64);
         out.is_duplicate.push(duplicate);
         out.similarity.push(if duplicate {
-            similarity(d as u32, keeper) as f32
+            similarity(d as u32, keeper)? as f32
         } else {
             f32::NAN
         });
@@ -285,12 +464,7 @@ fn cluster(
 }
 
 /// For each cluster root, the document kept (entries of non-roots are unused).
-fn survivors(
-    roots: &[u32],
-    corpus: &CorpusSignatures,
-    keep: &Keep,
-    scores: Option<&[f64]>,
-) -> Vec<u32> {
+fn survivors(roots: &[u32], lengths: &[u64], keep: &Keep, scores: Option<&[f64]>) -> Vec<u32> {
     let mut kept: Vec<u32> = (0..roots.len() as u32).collect();
     if matches!(keep, Keep::First) {
         return kept;
@@ -299,7 +473,7 @@ fn survivors(
     let better = |a: usize, b: usize| -> bool {
         match scores {
             Some(s) => s[a] > s[b],
-            None => corpus.lengths[a] > corpus.lengths[b],
+            None => lengths[a] > lengths[b],
         }
     };
     for (d, &r) in roots.iter().enumerate() {

@@ -8,6 +8,8 @@ use arrow_array::RecordBatch;
 use arrow_schema::DataType;
 use rayon::prelude::*;
 
+use super::collect::{Budget, Collected, Collector};
+use super::lsh::LshParams;
 use super::minhash::{MinHasher, SignatureScratch};
 use crate::stream::{for_each_text_batch, BatchStream, Progress};
 use crate::text::{column_by_name, reject_nulls};
@@ -79,26 +81,50 @@ pub fn signatures_of_stream(
     score_column: Option<&str>,
     progress: &dyn Progress,
 ) -> Result<CorpusSignatures> {
-    let k = hasher.num_perm();
-    let mut out = CorpusSignatures::default();
+    // Without a budget the collector never spills (the banding is then unused).
+    let lsh = LshParams { bands: 1, rows: 1 };
+    let unbounded = Budget::default();
+    match collect_stream(
+        hasher,
+        lsh,
+        &unbounded,
+        stream,
+        column,
+        score_column,
+        progress,
+    )? {
+        Collected::Memory(corpus) => Ok(corpus),
+        Collected::Spilled(_) => Err(Error::Internal("spilled without a budget".into())),
+    }
+}
+
+/// [`signatures_of_stream`] under a memory budget: the signatures stay in memory
+/// while they and their band keys (`lsh`) fit `budget`, and go to disk past it.
+pub fn collect_stream(
+    hasher: &MinHasher,
+    lsh: LshParams,
+    budget: &Budget,
+    stream: BatchStream,
+    column: &str,
+    score_column: Option<&str>,
+    progress: &dyn Progress,
+) -> Result<Collected> {
+    let mut out = Collector::new(hasher.num_perm(), lsh, budget);
     for_each_text_batch(stream, column, progress, |batch, text, first_row| {
         let rows = text.len();
         if let Some(name) = score_column {
-            out.scores.extend(score_values(batch, name, first_row)?);
+            let values = score_values(batch, name, first_row)?;
+            out.corpus_mut().scores.extend(values);
         }
-        let start = out.signatures.len();
-        out.signatures.resize(start + rows * k, 0);
         let texts: Vec<&str> = (0..rows).map(|i| text.value(i)).collect();
-        sign_into(
-            hasher,
-            &texts,
-            &mut out.signatures[start..],
-            &mut out.non_empty,
-        );
-        out.lengths.extend(texts.iter().map(|t| t.len() as u64));
+        out.add(rows, |signatures, non_empty| {
+            sign_into(hasher, &texts, signatures, non_empty)
+        })?;
+        let lengths = &mut out.corpus_mut().lengths;
+        lengths.extend(texts.iter().map(|t| t.len() as u64));
         Ok(true)
     })?;
-    Ok(out)
+    out.finish()
 }
 
 /// Sign `texts` into `signatures` (`texts.len() * num_perm` slots), in parallel, and

@@ -6,8 +6,8 @@ use std::collections::BinaryHeap;
 
 use crate::{Error, Result};
 
-/// The walk over `order` (positions into `tokens`, best first): the positions taken,
-/// in walk order. The walk takes positions while the total stays at most `budget` and
+/// The walk over `order` (indices into `tokens`, best first): the indices taken, in
+/// walk order. The walk takes positions while the total stays at most `budget` and
 /// stops at the first position that would exceed it, so the result is a prefix of
 /// `order` whose total `T` has `T <= budget` and, unless the whole order fits,
 /// `T + tokens[next] > budget` for the position `next` that stopped it.
@@ -28,7 +28,7 @@ pub fn take_until_budget(order: &[usize], tokens: &[u32], budget: u64) -> Result
 /// [`take_until_budget`] within groups: position `i` belongs to group `groups[i]`,
 /// whose budget is `budgets[groups[i]]`. Each group's walk follows `order` restricted
 /// to the group and stops as [`take_until_budget`] does, independently of the other
-/// groups (a mixture: each component gets its share of tokens). Returns the positions
+/// groups (a mixture: each component gets its share of tokens). Returns the indices
 /// taken, in walk order.
 pub fn take_until_budgets(
     order: &[usize],
