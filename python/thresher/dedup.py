@@ -620,7 +620,7 @@ def clusters_of_signatures(
         memory=budget[0],
         spill_dir=budget[1],
     )
-    return Deduplication(out, _annotation_table)
+    return Deduplication(out, _annotation_table, "annotate")
 
 
 def _annotation_table(out: _core.Duplicates) -> pa.Table:
