@@ -150,7 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--slice", type=int, default=50_000, help="documents of the equality checks")
-    p.add_argument("--runs", default="dedup,dsir,sample", help="which runs")
+    p.add_argument("--runs", default="dedup,dsir,sample", help="which runs ('' for none)")
+    p.add_argument(
+        "--slice-checks", default="dedup,dsir", help="which equality checks on the slice"
+    )
     p.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     p.add_argument("--out", type=Path, default=RESULTS / "pipeline-larger-than-ram.md")
     args = p.parse_args(argv)
@@ -185,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         "sample": {"type": "sample", "fraction": 0.1, "seed": 0},
     }
     results: dict[str, dict[str, Any]] = {}
-    for name in args.runs.split(","):
+    for name in [r for r in args.runs.split(",") if r]:
         m = run_pipeline(inputs, work / f"run-{name}", steps[name], args.threads)
         results[name] = m
         print(
@@ -217,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         results["dedup"]["removed"] = len(removed)
 
-    runs = args.runs.split(",")
+    runs = args.slice_checks.split(",")
     checks = slice_checks(corpus, work, args.slice, args.threads, runs) if args.slice else []
 
     table = [
@@ -246,7 +249,9 @@ def main(argv: list[str] | None = None) -> int:
         common.markdown_table(
             ["run", "wall s", "MB/s", "peak RSS MB", "peak sampled RSS MB", "kept", "reads"],
             table,
-        ),
+        )
+        if table
+        else "",
         "",
         *notes,
         "",
