@@ -51,7 +51,7 @@ def test_length_step_equals_whitespace_word_bounds(corpus: Any, tmp_path: Path) 
         paths, f"{tmp_path}/out/", {"type": "length", "min_words": 30, "max_words": 400}
     )
     thresher.Pipeline(config).run(quiet=True)
-    words = pc.list_value_length(pc.utf8_split_whitespace(table.column("text"))).to_numpy()
+    words = np.array([len(t.split()) for t in table.column("text").to_pylist()])
     expected = table.column("id").to_numpy()[(words >= 30) & (words <= 400)]
     assert _ids(tmp_path / "out") == expected.tolist()
 
@@ -99,7 +99,7 @@ def test_sample_step_equals_uniform_sample_of_the_rows_received(
         {"type": "sample", "k": 100, "seed": 9},
     )
     thresher.Pipeline(config).run(quiet=True)
-    words = pc.list_value_length(pc.utf8_split_whitespace(table.column("text"))).to_numpy()
+    words = np.array([len(t.split()) for t in table.column("text").to_pylist()])
     survivors = table.column("id").to_numpy()[words >= 30]
     expected = survivors[samplers.uniform(survivors.size, 100, seed=9)]
     assert _ids(tmp_path / "out") == expected.tolist()
@@ -269,3 +269,22 @@ def test_tokens_step_counts_like_the_tokenizers_package_and_budgets_use_them(
     assert result.stats["input"]["tokens"] == sum(
         len(e.ids) for e in tok.encode_batch(texts, add_special_tokens=False)
     )
+
+
+def test_length_step_counts_words_as_python_split(tmp_path: Path) -> None:
+    texts = [" x", "a  b", "", "  ", "x\n\ny ", "é\u00a0b", "one two three"]
+    thresher.write_table(
+        pa.table({"id": list(range(len(texts))), "text": texts}), tmp_path / "c.jsonl"
+    )
+    config = _config(
+        [tmp_path / "c.jsonl"],
+        f"{tmp_path}/out/",
+        {"type": "length", "min_words": 1},
+        columns=["words"],
+    )
+    config["input"].pop("label_column")
+    thresher.Pipeline(config).run(quiet=True)
+    written = read(tmp_path / "out", text_column=None).to_reader().read_all()
+    kept = [t for t in texts if t.split()]
+    assert written.column("text").to_pylist() == kept
+    assert written.column("words").to_pylist() == [len(t.split()) for t in kept]

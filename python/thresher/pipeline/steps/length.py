@@ -51,7 +51,11 @@ class LengthStep(Step):
 
     def annotate(self, block: pa.Table, context: RunContext) -> dict[str, pa.Array]:
         text = block.column(context.text_column)
-        words = pc.list_value_length(pc.utf8_split_whitespace(text))
+        # Trimmed first: Arrow counts an empty piece before leading or after trailing
+        # whitespace, and one for an empty string; this is Python's len(text.split()).
+        trimmed = pc.utf8_trim_whitespace(text)
+        pieces = pc.list_value_length(pc.utf8_split_whitespace(trimmed))
+        words = pc.if_else(pc.equal(pc.utf8_length(trimmed), 0), 0, pieces)
         chars = pc.utf8_length(text)
         return {
             "words": words.cast(pa.int64()).combine_chunks(),
