@@ -3,6 +3,7 @@ and fsspec's memory:// filesystem; each result must equal the local run's."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -43,7 +44,9 @@ def s3() -> Iterator[Any]:
 
     s3fs.S3FileSystem.clear_instance_cache()
     fs = fsspec.filesystem("s3")
-    fs.mkdir(BUCKET)
+    # moto's state is per process: another module's server made the bucket already.
+    with contextlib.suppress(FileExistsError):
+        fs.mkdir(BUCKET)
     try:
         yield fs
     finally:
