@@ -33,7 +33,7 @@ from thresher.pipeline.params import Param, Where
 if TYPE_CHECKING:
     from thresher.pipeline.context import Annotations, RunContext
 
-__all__ = ["Decision", "Step"]
+__all__ = ["Decision", "Step", "within"]
 
 
 @dataclass
@@ -44,6 +44,14 @@ class Decision:
     alive: npt.NDArray[np.bool_]
     columns: dict[str, npt.NDArray[Any]] = field(default_factory=dict)
     figures: dict[str, Any] = field(default_factory=dict)
+
+
+def within(
+    values: npt.NDArray[Any], low: float | None, high: float | None
+) -> npt.NDArray[np.bool_]:
+    """Where ``low <= values <= high`` (a missing bound does not bound; NaN is out)."""
+    mask = np.ones(values.shape, dtype=bool) if low is None else values >= low
+    return mask if high is None else mask & (values <= high)
 
 
 class Step:

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from thresher.pipeline.context import Annotations, RunContext
 from thresher.pipeline.params import Param
-from thresher.pipeline.steps.base import Decision, Step
+from thresher.pipeline.steps.base import Decision, Step, within
 
 __all__ = ["FilterStep"]
 
@@ -62,9 +62,5 @@ class FilterStep(Step):
             numbers = values.astype(np.float64)
         except (TypeError, ValueError):
             self.where.fail(f"column {opts['column']!r} is not numeric", "column")
-        keep &= ~np.isnan(numbers)
-        if opts["min"] is not None:
-            keep &= numbers >= opts["min"]
-        if opts["max"] is not None:
-            keep &= numbers <= opts["max"]
+        keep &= ~np.isnan(numbers) & within(numbers, opts["min"], opts["max"])
         return Decision(keep)

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from thresher.pipeline.context import Annotations, RunContext
 from thresher.pipeline.params import Param
-from thresher.pipeline.steps.base import Decision, Step
+from thresher.pipeline.steps.base import Decision, Step, within
 
 __all__ = ["LengthStep"]
 
@@ -70,9 +70,5 @@ class LengthStep(Step):
             low, high = self.options[f"min_{unit}"], self.options[f"max_{unit}"]
             if low is None and high is None:
                 continue
-            values = annotations.column(unit)
-            if low is not None:
-                keep &= values >= low
-            if high is not None:
-                keep &= values <= high
+            keep &= within(annotations.column(unit), low, high)
         return Decision(keep)

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from thresher.pipeline.context import Annotations, RunContext
 from thresher.pipeline.params import Param
-from thresher.pipeline.steps.base import Decision, Step
+from thresher.pipeline.steps.base import Decision, Step, within
 from thresher.tokens import TokenCounter
 
 __all__ = ["TokensStep"]
@@ -71,10 +71,4 @@ class TokensStep(Step):
         low, high = self.options["min_tokens"], self.options["max_tokens"]
         if low is None and high is None:
             return Decision(alive)
-        tokens = annotations.column("tokens")
-        keep = alive.copy()
-        if low is not None:
-            keep &= tokens >= low
-        if high is not None:
-            keep &= tokens <= high
-        return Decision(keep)
+        return Decision(alive & within(annotations.column("tokens"), low, high))
