@@ -5,8 +5,9 @@ corpus is read at most twice, and a changed downstream step reuses upstream work
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -288,3 +289,76 @@ def test_length_step_counts_words_as_python_split(tmp_path: Path) -> None:
     kept = [t for t in texts if t.split()]
     assert written.column("text").to_pylist() == kept
     assert written.column("words").to_pylist() == [len(t.split()) for t in kept]
+
+
+def test_unimax_mixture_spreads_the_budget_evenly_within_sizes(corpus: Any, tmp_path: Path) -> None:
+    """UniMax over the domains: every domain gets the same quota unless it has fewer
+    rows, which it then gives entirely (thresher.sample.unimax's amounts)."""
+    paths, table = corpus
+    domains = table.column("domain").to_pylist()
+    sizes = {d: domains.count(d) for d in sorted(set(domains))}
+    k = 20 * len(sizes)
+    config = _config(
+        paths,
+        f"{tmp_path}/out/",
+        {"type": "mixture", "column": "domain", "method": "unimax", "k": k},
+    )
+    thresher.Pipeline(config).run(quiet=True)
+    written = read(tmp_path / "out", text_column=None).to_reader().read_all()
+    counts = {d: written.column("domain").to_pylist().count(d) for d in sizes}
+    amounts = samplers.unimax(sizes, k)
+    assert sum(counts.values()) == k
+    assert any(sizes[d] < 20 for d in sizes)  # the test needs a small domain
+    for domain, amount in amounts.items():
+        assert abs(counts[domain] - amount) < 1, (domain, counts[domain], amount)
+
+
+class _Upper(thresher.pipeline.steps.Step):
+    """A step rewriting the text (upper case), for the writer's text replacement."""
+
+    type = "upper-test"
+    kind = "filter"
+    params: ClassVar[Mapping[str, Any]] = {}
+    document_part = True
+
+    def produces(self) -> list[str]:
+        return ["upper_text"]
+
+    def text_rewrite(self) -> str | None:
+        return "upper_text"
+
+    def annotate(self, block: pa.Table, context: Any) -> dict[str, pa.Array]:
+        return {"upper_text": pc.utf8_upper(block.column("text").combine_chunks())}
+
+
+class _Lower(_Upper):
+    type = "lower-test"
+
+    def produces(self) -> list[str]:
+        return ["lower_text"]
+
+    def text_rewrite(self) -> str | None:
+        return "lower_text"
+
+    def annotate(self, block: pa.Table, context: Any) -> dict[str, pa.Array]:
+        return {"lower_text": pc.utf8_lower(block.column("text").combine_chunks())}
+
+
+def test_a_step_may_rewrite_the_text_of_the_rows_written(
+    corpus: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from thresher.pipeline.steps import STEP_TYPES
+
+    monkeypatch.setitem(STEP_TYPES, "upper-test", _Upper)
+    monkeypatch.setitem(STEP_TYPES, "lower-test", _Lower)
+    paths, table = corpus
+    config = _config(
+        paths, f"{tmp_path}/out/", {"type": "upper-test"}, {"type": "length", "min_words": 30}
+    )
+    thresher.Pipeline(config).run(quiet=True)
+    written = read(tmp_path / "out", text_column=None).to_reader().read_all()
+    kept = [t for t in table.column("text").to_pylist() if len(t.split()) >= 30]
+    assert written.column("text").to_pylist() == [t.upper() for t in kept]
+    twice = _config(paths, f"{tmp_path}/two/", {"type": "upper-test"}, {"type": "lower-test"})
+    with pytest.raises(thresher.exceptions.PipelineError, match="only one step may rewrite"):
+        thresher.Pipeline(twice).run(quiet=True)

@@ -27,6 +27,8 @@ class Plan:
     used_input_columns: list[str]
     made_by: dict[str, int]
     """The step (index) making each annotation column (-1: every run's base columns)."""
+    text_rewrite: str | None = None
+    """The annotation column whose values replace the text of the written rows."""
 
 
 def _schema(path: str, config: PipelineConfig) -> pa.Schema:
@@ -98,9 +100,16 @@ def plan(config: PipelineConfig) -> Plan:
                 )
                 step.where.fail(f"makes column {column!r}, already made by {by}")
             made_by[column] = step.index
+    rewriting = [s for s in config.steps if s.text_rewrite() is not None]
+    if len(rewriting) > 1:
+        rewriting[1].where.fail(
+            f"rewrites the text, as step {rewriting[0].index + 1} ({rewriting[0].type}) "
+            "does: every step reads the original text, so only one step may rewrite it"
+        )
     for column in config.output["columns"] or []:
         if column not in made_by:
             config.where("output").fail(
                 f"column {column!r} is not an annotation (made: {', '.join(made_by)})", "columns"
             )
-    return Plan(files, columns, used, made_by)
+    rewrite = rewriting[0].text_rewrite() if rewriting else None
+    return Plan(files, columns, used, made_by, rewrite)

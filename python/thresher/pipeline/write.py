@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from thresher import _core
@@ -77,6 +78,8 @@ class _Rows:
     ) -> None:
         self.columns = list(config.output["columns"] or [])
         self.input_columns = plan.input_columns
+        self.text_column = config.input["text_column"]
+        self.text_rewrite = plan.text_rewrite
         self.schema: pa.Schema | None = None
         self.annotations = annotations
         self.starts = np.cumsum([0] + [rows for _, _, rows in annotations.blocks])
@@ -110,17 +113,25 @@ class _Rows:
         """The kept rows of ``block`` (or ``rows`` of it) with the annotation columns."""
         rows = self.kept[position] if rows is None else rows
         out = self._conform(block.take(pa.array(rows)))
-        file, index, _ = self.annotations.blocks[position]
-        start = int(self.starts[position])
         for name in self.columns:
-            if name in self.annotations.computed:
-                values = self.annotations.computed[name][start + rows]
-                out = out.append_column(name, pa.array(values))
-            else:
-                side = self.annotations.groups[name] / f"{block_name(file, index)}.parquet"
-                column = pq.read_table(side, columns=[name]).column(0)
-                out = out.append_column(name, column.take(pa.array(rows)))
+            out = out.append_column(name, self._annotation(position, name, rows))
+        if self.text_rewrite is not None:
+            where = out.schema.get_field_index(self.text_column)
+            original = out.column(where)
+            rewritten = self._annotation(position, self.text_rewrite, rows).cast(original.type)
+            out = out.set_column(where, out.schema.field(where), pc.coalesce(rewritten, original))
         return out
+
+    def _annotation(
+        self, position: int, name: str, rows: npt.NDArray[np.int64]
+    ) -> pa.Array | pa.ChunkedArray:
+        """Annotation column ``name`` at ``rows`` of the block at ``position``."""
+        if name in self.annotations.computed:
+            start = int(self.starts[position])
+            return pa.array(self.annotations.computed[name][start + rows])
+        file, index, _ = self.annotations.blocks[position]
+        side = self.annotations.groups[name] / f"{block_name(file, index)}.parquet"
+        return pq.read_table(side, columns=[name]).column(0).take(pa.array(rows))
 
 
 def _blocks_wanted(

@@ -89,6 +89,14 @@ class Step:
         """Columns the step adds to the annotations."""
         return []
 
+    def text_rewrite(self) -> str | None:
+        """The column (of :meth:`produces`) holding this step's rewritten text, which
+        replaces the text of the rows it keeps when they are written (C4's line
+        removal); ``None``: the step does not rewrite text. Every per-document part
+        sees the original text (one fused read), so at most one step of a pipeline
+        may rewrite it."""
+        return None
+
     def text_needed(self) -> bool:
         """Whether the per-document part reads the text column."""
         return self.document_part

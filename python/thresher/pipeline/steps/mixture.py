@@ -27,8 +27,11 @@ class MixtureStep(Step):
     """Keep a total of ``k`` rows (or ``tokens``) split across the labels of ``column``
     by ``weights`` (``{label = share}``; labels not listed get none) or, without
     weights, by temperature sampling over the labels' sizes (``temperature = 1``:
-    proportional). A label with too few rows gives its excess to the others in
-    proportion to their shares. Within a label rows are drawn uniformly."""
+    proportional) or, with ``method = "unimax"``, by UniMax (Chung et al. 2023: the
+    budget spread as evenly as possible, no label taking more than it has; the
+    languages of a language-ID step, say). A label with too few rows gives its excess
+    to the others in proportion to their shares. Within a label rows are drawn
+    uniformly."""
 
     type = "mixture"
     kind = "mixture"
@@ -37,12 +40,17 @@ class MixtureStep(Step):
         "column": Param("str", required=True, doc="the label column"),
         "weights": Param("table", doc="share of each label"),
         "temperature": Param("number", 1.0, minimum=1e-9),
+        "method": Param(
+            "str", "temperature", choices=("temperature", "unimax"), doc="shares without weights"
+        ),
     }
 
     def check(self) -> None:
         check_selection(self, required=True)
         if self.options["fraction"] is not None:
             self.where.fail("give k or tokens (a fraction of a mixture is a sample)", "fraction")
+        if self.options["method"] == "unimax" and self.options["weights"] is not None:
+            self.where.fail("give weights or method = 'unimax', not both", "method")
         for label, share in (self.options["weights"] or {}).items():
             if not isinstance(share, (int, float)) or isinstance(share, bool) or share < 0:
                 self.where.fail(f"weights.{label} must be a number >= 0, got {share!r}", "weights")
@@ -50,11 +58,14 @@ class MixtureStep(Step):
     def needs(self) -> list[str]:
         return [self.options["column"], *token_column(self)]
 
-    def _shares(self, labels: list[Any], sizes: list[float]) -> list[float]:
+    def _shares(self, labels: list[Any], sizes: list[float], total: int) -> list[float]:
+        """Each label's share; ``sizes`` in the budget's unit (rows or tokens)."""
         weights = self.options["weights"]
-        if weights is None:
-            return list(_core.mixture_temperature(sizes, self.options["temperature"]))
-        return [float(weights.get(str(label), 0.0)) for label in labels]
+        if weights is not None:
+            return [float(weights.get(str(label), 0.0)) for label in labels]
+        if self.options["method"] == "unimax":  # one epoch at most: a sample, not repeats
+            return list(_core.mixture_unimax(sizes, float(total), 1.0))
+        return list(_core.mixture_temperature(sizes, self.options["temperature"]))
 
     def decide(
         self, alive: npt.NDArray[np.bool_], annotations: Annotations, context: RunContext
@@ -70,8 +81,11 @@ class MixtureStep(Step):
             float(tokens[m].sum(dtype=np.uint64)) if tokens is not None else float(m.size)
             for m in members
         ]
-        shares = self._shares(labels.tolist(), [float(m.size) for m in members])
         total = int(opts["tokens"] if budget_tokens else opts["k"])
+        if opts["method"] == "unimax":
+            shares = self._shares(labels.tolist(), sizes, total)
+        else:
+            shares = self._shares(labels.tolist(), [float(m.size) for m in members], total)
         quotas = _core.allocate(total, shares, [int(s) for s in sizes])
         keep = np.zeros(alive.size, dtype=bool)
         for group, (member, quota) in enumerate(zip(members, quotas, strict=True)):
