@@ -356,8 +356,7 @@ impl Model {
                 }
             }
         }
-        // Best first; equal scores keep the order in which they were found.
-        out.sort_by(|a, b| b.0.total_cmp(&a.0));
+        sort_heap(out);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -408,24 +407,80 @@ impl Model {
     }
 }
 
-/// The lowest score kept (the list is small: k labels).
+// The top-k heap, as fastText keeps it: a binary heap under `a.0 > b.0` (its front is
+// the lowest score) managed with the algorithms of libstdc++'s `push_heap`, `pop_heap`
+// and `sort_heap`, so that labels of equal scores come out in fastText's order.
+
 #[inline]
-fn worst(out: &[(f32, u32)]) -> f32 {
-    out.iter().map(|p| p.0).fold(f32::INFINITY, f32::min)
+fn before(a: (f32, u32), b: (f32, u32)) -> bool {
+    a.0 > b.0
 }
 
-/// Add a candidate, dropping the lowest score once there are more than `k`.
+/// The lowest score kept (the heap's front).
+#[inline]
+fn worst(out: &[(f32, u32)]) -> f32 {
+    out[0].0
+}
+
+fn sift_up(heap: &mut [(f32, u32)], mut hole: usize, top: usize, value: (f32, u32)) {
+    while hole > top {
+        let parent = (hole - 1) / 2;
+        if !before(heap[parent], value) {
+            break;
+        }
+        heap[hole] = heap[parent];
+        hole = parent;
+    }
+    heap[hole] = value;
+}
+
+fn adjust(heap: &mut [(f32, u32)], mut hole: usize, len: usize, value: (f32, u32)) {
+    let top = hole;
+    let mut child = hole;
+    while len >= 2 && child < (len - 1) / 2 {
+        child = 2 * (child + 1);
+        if before(heap[child], heap[child - 1]) {
+            child -= 1;
+        }
+        heap[hole] = heap[child];
+        hole = child;
+    }
+    if len >= 2 && len % 2 == 0 && child == (len - 2) / 2 {
+        child = 2 * (child + 1);
+        heap[hole] = heap[child - 1];
+        hole = child - 1;
+    }
+    sift_up(heap, hole, top, value);
+}
+
+/// `std::pop_heap` over `heap[..len]`: its front moves to `len - 1`.
+fn pop(heap: &mut [(f32, u32)], len: usize) {
+    if len > 1 {
+        let last = len - 1;
+        let value = heap[last];
+        heap[last] = heap[0];
+        adjust(heap, 0, last, value);
+    }
+}
+
+/// Add a candidate (`push_heap`), dropping the front once there are more than `k`.
 #[inline]
 fn push_best(out: &mut Vec<(f32, u32)>, k: usize, score: f32, label: u32) {
     out.push((score, label));
-    if out.len() > k {
-        let mut at = 0;
-        for (i, p) in out.iter().enumerate() {
-            if p.0 < out[at].0 {
-                at = i;
-            }
-        }
-        out.remove(at);
+    let n = out.len();
+    sift_up(out, n - 1, 0, (score, label));
+    if n > k {
+        pop(out, n);
+        out.pop();
+    }
+}
+
+/// `std::sort_heap`: best first.
+fn sort_heap(out: &mut [(f32, u32)]) {
+    let mut len = out.len();
+    while len > 1 {
+        pop(out, len);
+        len -= 1;
     }
 }
 
@@ -525,6 +580,25 @@ mod tests {
         let tree = huffman(&[3]);
         assert_eq!(tree.len(), 1);
         assert_eq!((tree[0].left, tree[0].right), (-1, -1));
+    }
+
+    #[test]
+    fn the_heap_keeps_the_k_best_sorted() {
+        let scores = [0.3f32, -1.0, 2.0, 0.3, 5.0, -2.0, 0.3, 1.0];
+        for k in 1..=scores.len() {
+            let mut out = Vec::new();
+            for (i, &s) in scores.iter().enumerate() {
+                if out.len() == k && s < worst(&out) {
+                    continue;
+                }
+                push_best(&mut out, k, s, i as u32);
+            }
+            sort_heap(&mut out);
+            let mut want: Vec<f32> = scores.to_vec();
+            want.sort_by(|a, b| b.total_cmp(a));
+            let got: Vec<f32> = out.iter().map(|p| p.0).collect();
+            assert_eq!(got, want[..k].to_vec());
+        }
     }
 
     #[test]
