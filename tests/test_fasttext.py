@@ -97,6 +97,28 @@ def test_single_text_has_fasttext_shapes(lid: FastText, lid_ref: object) -> None
     np.testing.assert_allclose(got[1], want[1], atol=TOL, rtol=0)
 
 
+def test_same_result_whatever_the_thread_count(lid: FastText) -> None:
+    import thresher
+
+    texts = _texts()
+    before = thresher._core.get_num_threads()
+    try:
+        thresher._core.set_num_threads(1)
+        one = lid.predict_source(pa.table({"text": texts}), k=3)
+        thresher._core.set_num_threads(3)
+        three = lid.predict_source(pa.table({"text": texts}), k=3)
+    finally:
+        thresher._core.set_num_threads(before)
+    assert one.equals(three)
+
+
+def test_no_text_no_prediction(lid: FastText, lid_ref: object) -> None:
+    assert lid.predict([]) == ([], [])
+    assert lid.predict_source(pa.table({"text": pa.array([], pa.string())})).num_rows == 0
+    # A text of separators only still holds </s>, as in fastText.
+    assert lid.predict([" \t "])[0] == lid_ref.predict([" \t "])[0]  # type: ignore[attr-defined]
+
+
 def test_newlines_read_as_spaces_or_refused(lid: FastText, lid_ref: object) -> None:
     rows = [r["text"] for r in _rows() if "\n" in r["text"]][:20]
     assert rows

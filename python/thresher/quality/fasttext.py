@@ -238,6 +238,8 @@ class FastText:
         names = np.asarray(self._core.labels, dtype=object)
         if single:
             return tuple(names[ids].tolist()), scores.astype(np.float64)
+        if offsets.size == 1:
+            return [], []
         cuts = offsets[1:-1]
         labels = [list(part) for part in np.split(names[ids], cuts)]
         return labels, np.split(scores, cuts)
