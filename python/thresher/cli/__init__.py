@@ -10,7 +10,8 @@ sample`` draws a uniform, weighted or stratified sample of rows (:mod:`.sample`)
 ``thresher cluster`` and ``thresher gme`` cluster embeddings and rank items by
 diversity (:mod:`.diversity`); ``thresher quadmix`` samples a mixture (:mod:`.mixing`);
 ``thresher smote`` rebalances classes (:mod:`.rebalance`); ``thresher value`` values
-training points (:mod:`.value`).
+training points (:mod:`.value`); ``thresher langid`` and ``thresher score``
+run fastText classifiers (:mod:`.quality`).
 
 Each module's ``add_parsers(sub)`` registers its subcommands with
 ``set_defaults(func=run)`` (and, for those taking ``--ray``, the Ray runner through
@@ -32,6 +33,7 @@ from thresher.cli import (
     dsir,
     mixing,
     options,
+    quality,
     rebalance,
     run,
     sample,
@@ -44,7 +46,7 @@ from thresher.exceptions import ThresherError
 __all__ = ["main"]
 
 # In the order ``thresher --help`` lists them.
-_FAMILIES = (demo, run, dsir, sample, tokens, dedup, diversity, mixing, rebalance, value)
+_FAMILIES = (demo, run, dsir, sample, tokens, quality, dedup, diversity, mixing, rebalance, value)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -107,6 +107,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A fastText model file (`.bin` / `.ftz`) is truncated, corrupt, of an unsupported
+    /// version or not a supervised classifier.
+    #[error("{path}: not a valid fastText classifier: {message}")]
+    BadFastText {
+        /// The file at fault (`<memory>` for bytes).
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A tokenizer file (`tokenizer.json`) could not be loaded.
     #[error("{path}: not a valid tokenizer file: {message}")]
     BadTokenizer {

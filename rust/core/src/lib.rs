@@ -16,6 +16,7 @@ pub mod features;
 pub mod io;
 pub mod linalg;
 pub mod mixing;
+pub mod quality;
 pub mod rebalance;
 pub mod rng;
 pub mod rows;

@@ -32,6 +32,7 @@ fn class_name(error: &Error) -> &'static str {
         Error::EmptyInput { .. } => "EmptyInputError",
         Error::InvalidParameter { .. } => "InvalidParameterError",
         Error::BadModelFile { .. } => "ModelFileError",
+        Error::BadFastText { .. } => "ModelFileError",
         Error::BadTokenizer { .. } => "TokenizerError",
         Error::Arrow(_) => "InputError",
         Error::Interrupted => "ThresherError",
@@ -67,6 +68,7 @@ fn to_python(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
         }
         Error::Decompress { path, .. }
         | Error::BadModelFile { path, .. }
+        | Error::BadFastText { path, .. }
         | Error::BadTokenizer { path, .. } => {
             attrs.set_item("path", path.display().to_string())?;
         }

@@ -19,6 +19,7 @@ mod dsir;
 mod errors;
 mod io;
 mod mixing;
+mod quality;
 mod rebalance;
 mod sample;
 mod shared;
@@ -62,5 +63,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     valuation::register(m)?;
     shared::register(m)?;
     tokens::register(m)?;
+    quality::register(m)?;
     Ok(())
 }

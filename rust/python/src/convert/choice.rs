@@ -225,6 +225,14 @@ choice!(
     }
 );
 
+choice!(
+    /// What a newline inside a document means to fastText prediction.
+    NewlinesChoice(thresher_core::quality::fasttext::Newlines), "newlines" {
+        "space" => thresher_core::quality::fasttext::Newlines::Space,
+        "error" => thresher_core::quality::fasttext::Newlines::Error,
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
