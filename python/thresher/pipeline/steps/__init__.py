@@ -12,7 +12,9 @@ dedup      near-duplicate removal (MinHash LSH)                         minhash,
 dsir       importance weights toward a target; optional resampling      dsir_log_weight,
                                                                         dsir_tokens
 sample     uniform, weighted or stratified sample (k, fraction, tokens) --
-mixture    shares per label (k or tokens)                               --
+mixture    shares per label (k or tokens; weights, temperature, unimax) --
+langid     fastText language ID; keep by language set and score         language,
+                                                                        language_score
 ========== ============================================================ ==============
 
 Every run also annotates ``bytes`` (UTF-8 bytes of the text) and makes available the
@@ -25,6 +27,7 @@ from thresher.pipeline.steps.base import Decision, Step
 from thresher.pipeline.steps.dedup import DedupStep
 from thresher.pipeline.steps.dsir import DsirStep
 from thresher.pipeline.steps.filter import FilterStep
+from thresher.pipeline.steps.langid import LangidStep
 from thresher.pipeline.steps.length import LengthStep
 from thresher.pipeline.steps.mixture import MixtureStep
 from thresher.pipeline.steps.sample import SampleStep
@@ -34,5 +37,14 @@ __all__ = ["STEP_TYPES", "Decision", "Step"]
 
 STEP_TYPES: dict[str, type[Step]] = {
     cls.type: cls
-    for cls in (LengthStep, TokensStep, FilterStep, DedupStep, DsirStep, SampleStep, MixtureStep)
+    for cls in (
+        LengthStep,
+        TokensStep,
+        FilterStep,
+        LangidStep,
+        DedupStep,
+        DsirStep,
+        SampleStep,
+        MixtureStep,
+    )
 }
