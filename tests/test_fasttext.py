@@ -404,3 +404,19 @@ def test_cli_score_writes_one_label(
         == 2
     )
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_cli_langid_keeps_into_shards(lid: FastText, tmp_path: Path) -> None:
+    from thresher.io.manifest import Manifest
+
+    corpus = _corpus(tmp_path)
+    args = ["langid", str(corpus), "--min-score", "0.3", "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "one.parquet")]) == 0
+    shards = f"{tmp_path}/shards/"
+    assert main([*args, "--out", shards, "--shard-size", "16KB"]) == 0
+    single = pq.read_table(tmp_path / "one.parquet")
+    manifest = Manifest.load(shards)
+    assert manifest.complete and manifest.kind == "langid"
+    assert manifest.rows == single.num_rows > 0 and len(manifest.shards) > 1
+    parts = pa.concat_tables(pq.read_table(f"{shards}{s.name}") for s in manifest.shards)
+    assert parts.equals(single)

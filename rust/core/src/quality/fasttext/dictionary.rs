@@ -370,7 +370,7 @@ mod tests {
         let mut out = Vec::new();
         let mut s = Scratch::default();
         // "<é>" has 3 code points: n-grams "é", "<é", "é>" (the lone brackets skipped).
-        d.line_features([&"é".as_bytes()[..]].into_iter(), &mut out, &mut s);
+        d.line_features(["é".as_bytes()].into_iter(), &mut out, &mut s);
         let want: Vec<i32> = ["<é", "é", "é>"]
             .iter()
             .map(|g| 3 + (hash(g.as_bytes()) % 1000) as i32)

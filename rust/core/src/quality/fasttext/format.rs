@@ -553,6 +553,46 @@ mod tests {
             .contains("skipgram"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn dense_models_round_trip(
+            words in proptest::collection::btree_set("[a-z\u{e9}\u{4e00}]{1,6}", 1..8),
+            labels in 1usize..5,
+            dim in 1usize..6,
+            bucket in 0u32..20,
+            seed in 0u32..1000,
+        ) {
+            let mut entries: Vec<Entry> = words
+                .iter()
+                .map(|w| Entry { word: w.as_bytes().to_vec(), count: 3, kind: EntryType::Word })
+                .collect();
+            let nwords = entries.len();
+            for l in 0..labels {
+                entries.push(Entry {
+                    word: format!("__label__{l}").into_bytes(),
+                    count: (labels - l) as i64,
+                    kind: EntryType::Label,
+                });
+            }
+            let mut args = Args::supervised();
+            args.dim = dim as i32;
+            args.bucket = bucket as i32;
+            args.loss = LossName::HierarchicalSoftmax;
+            let dict = Dictionary::new(entries, 9, None, 0, 0, bucket, 1).unwrap();
+            let values = |n: usize| -> Vec<f32> {
+                (0..n).map(|i| ((i as u32 * 2654435761u32) ^ seed) as f32 / 4e9).collect()
+            };
+            let rows = nwords + bucket as usize;
+            let input = Matrix::Dense(DenseMatrix { rows, cols: dim, data: values(rows * dim) });
+            let output = Matrix::Dense(DenseMatrix { rows: labels, cols: dim, data: values(labels * dim) });
+            let model = Model::new(args, dict, input, output).unwrap();
+            let bytes = to_bytes(&model);
+            let back = from_bytes(&bytes, Path::new("p.bin")).unwrap();
+            proptest::prop_assert_eq!(to_bytes(&back), bytes);
+            proptest::prop_assert_eq!(back.labels(), model.labels());
+        }
+    }
+
     #[test]
     fn write_renames_into_place() {
         let dir = tempfile::tempdir().unwrap();
