@@ -126,30 +126,16 @@ def _score(args: argparse.Namespace) -> str:
     import numpy as np
     import pyarrow as pa
 
-    from thresher.exceptions import invalid_parameter
     from thresher.io.sources import read
     from thresher.quality import FastText
 
     started = time.perf_counter()
     model = FastText(args.model)
-    label = args.label if args.label.startswith("__label__") else "__label__" + args.label
-    if label not in model.labels:
-        shown = ", ".join(model.labels[:10])
-        raise invalid_parameter(
-            "label", f"must be one of the model's labels ({shown}...), got {args.label!r}"
-        )
+    bare = args.label.removeprefix("__label__")
     source = read(args.source, text_column=args.text_column)
-    table = model.predict_source(source, args.text_column, k=-1, quiet=args.quiet)
-    bare = label.removeprefix("__label__")
-    offsets = table.column("labels").combine_chunks().offsets.to_numpy()
-    flat_labels = table.column("labels").combine_chunks().values.to_numpy(zero_copy_only=False)
-    flat_scores = table.column("scores").combine_chunks().values.to_numpy()
-    score = np.zeros(table.num_rows, dtype=np.float64)
-    hit = np.flatnonzero(flat_labels == bare)
-    docs = np.searchsorted(offsets, hit, side="right") - 1
-    score[docs] = flat_scores[hit]
+    score = model.score(source, bare, args.text_column, quiet=args.quiet)
     if args.min_score is None:
-        rows = pa.array(np.arange(table.num_rows, dtype=np.int64))
+        rows = pa.array(np.arange(score.size, dtype=np.int64))
         out = options.write_out(
             args,
             pa.table({"row": rows, "score": pa.array(score)}),
@@ -157,7 +143,7 @@ def _score(args: argparse.Namespace) -> str:
             parameters={"model": str(model.path), "label": bare},
             inputs=args.source,
         )
-        return f"scored {table.num_rows:,} documents\n{options.wrote(out, started)}"
+        return f"scored {score.size:,} documents\n{options.wrote(out, started)}"
     params = {"model": str(model.path), "label": bare, "min_score": args.min_score}
     report = _keep_rows(args, source, score >= args.min_score, params)
-    return f"{report.splitlines()[0]} of {table.num_rows:,}\n{options.wrote(args.out, started)}"
+    return f"{report.splitlines()[0]} of {score.size:,}\n{options.wrote(args.out, started)}"

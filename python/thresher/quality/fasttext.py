@@ -278,6 +278,60 @@ class FastText:
         offsets, ids, scores = self._run(src, text_column, k, threshold, newlines, quiet)
         return _prediction_table(self._core.labels, offsets, ids, scores, lists=k != 1)
 
+    def score(
+        self,
+        source: SourceLike,
+        label: str,
+        text_column: str = "text",
+        *,
+        newlines: str = "space",
+        quiet: bool = True,
+    ) -> npt.NDArray[np.float64]:
+        """The probability of ``label`` for every document of ``source``: a quality
+        score (``"hq"`` of a classifier from :func:`thresher.quality.train`, say).
+
+        Parameters
+        ----------
+        source
+            Any corpus :func:`thresher.read` takes.
+        label
+            One of :attr:`labels`, with or without the ``__label__`` prefix.
+        text_column, newlines, quiet
+            As in :meth:`predict_source`.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64, one per document, as ``fasttext``'s ``predict(text, k=-1)``
+            gives for ``label`` (0 for a document without any known feature).
+
+        Raises
+        ------
+        InvalidParameterError
+            ``label`` is not one of the model's labels.
+
+        Examples
+        --------
+        >>> import pyarrow as pa
+        >>> lid = FastText(lid176_path())
+        >>> s = lid.score(pa.table({"text": ["The cat sat on the mat.", "Le chat."]}), "en")
+        >>> [bool(p > 0.5) for p in s]
+        [True, False]
+        """
+        name = label if label.startswith(_PREFIX) else _PREFIX + label
+        names = self._core.labels
+        if name not in names:
+            shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+            raise invalid_parameter(
+                "label", f"must be one of the model's labels ({shown}), got {label!r}"
+            )
+        src = read(source, text_column=text_column)
+        offsets, ids, scores = self._run(src, text_column, -1, 0.0, newlines, quiet)
+        out = np.zeros(offsets.size - 1, dtype=np.float64)
+        hit = np.flatnonzero(ids == names.index(name))
+        out[np.searchsorted(offsets, hit, side="right") - 1] = scores[hit]
+        return out
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (FastText.from_bytes, (self.to_bytes(),))
 
