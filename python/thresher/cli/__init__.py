@@ -30,6 +30,7 @@ from thresher.cli import (
     demo,
     diversity,
     dsir,
+    filters,
     mixing,
     options,
     rebalance,
@@ -44,7 +45,7 @@ from thresher.exceptions import ThresherError
 __all__ = ["main"]
 
 # In the order ``thresher --help`` lists them.
-_FAMILIES = (demo, run, dsir, sample, tokens, dedup, diversity, mixing, rebalance, value)
+_FAMILIES = (demo, run, dsir, sample, tokens, filters, dedup, diversity, mixing, rebalance, value)
 
 
 def _parser() -> argparse.ArgumentParser:

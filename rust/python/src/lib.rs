@@ -17,6 +17,7 @@ mod dedup;
 mod detach;
 mod dsir;
 mod errors;
+mod filters;
 mod io;
 mod mixing;
 mod rebalance;
@@ -62,5 +63,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     valuation::register(m)?;
     shared::register(m)?;
     tokens::register(m)?;
+    filters::register(m)?;
     Ok(())
 }
