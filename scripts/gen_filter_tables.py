@@ -22,6 +22,7 @@ import importlib.metadata
 import spacy
 from datatrove.utils.text import PUNCTUATION_SET, TERMINAL_PUNCTUATION
 from spacy.pipeline.sentencizer import Sentencizer
+from spacy.tokenizer import Tokenizer
 
 
 def rust_pattern(pattern: str) -> str:
@@ -91,6 +92,26 @@ def main() -> None:
     for string, subs in sorted(tok.rules.items()):
         parts = ", ".join(rust_str(s[65] if 65 in s else s["ORTH"]) for s in subs)
         out.append(f"    ({rust_str(string)}, &[{parts}]),")
+    out.append("];")
+    out.append("")
+    # The special cases spaCy's second pass re-merges: those whose string has an
+    # affix or a space (spaCy's `faster_heuristics` test), with the tokens the affix
+    # rules alone give them (a tokenizer without special cases).
+    bare = Tokenizer(
+        nlp.vocab,
+        rules={},
+        prefix_search=tok.prefix_search,
+        suffix_search=tok.suffix_search,
+        infix_finditer=tok.infix_finditer,
+        token_match=tok.token_match,
+        url_match=tok.url_match,
+    )
+    out.append("/// Special cases re-merged after affix splitting: the string and its affix tokens.")
+    out.append("pub(crate) static MERGES: &[(&str, &[&str])] = &[")
+    for string in sorted(tok.rules):
+        if tok.find_prefix(string) or tok.find_infix(string) or tok.find_suffix(string) or " " in string:
+            parts = ", ".join(rust_str(t.text) for t in bare(string))
+            out.append(f"    ({rust_str(string)}, &[{parts}]),")
     out.append("];")
     out.append("")
     punct = sorted(Sentencizer.default_punct_chars)

@@ -15,9 +15,11 @@
 //!    sentence at the first token after a sentence-ending punctuation token that is
 //!    not itself punctuation.
 //!
-//! Known difference: spaCy's second pass that re-merges special cases spanning
-//! several affix tokens (its phrase matcher, for specials such as `:)` inside
-//! `(:)`) is not applied; `tests/test_filters_parity.py` shows the cases.
+//! 4. spaCy's second pass: special cases whose string holds an affix (`):`, `u.`,
+//!    `<3`) are found again as runs of tokens (a phrase match over token texts,
+//!    longest first, then leftmost; a run that overlaps a longer or earlier one is
+//!    skipped); a run is replaced by the special case's tokens when its text is
+//!    exactly the special string (its tokens touch).
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -50,6 +52,8 @@ pub struct Splitter {
     infix: Regex,
     url: Regex,
     specials: HashMap<&'static str, &'static [&'static str]>,
+    /// Affix-token patterns of the specials to re-merge, by their first token.
+    merges: HashMap<&'static str, Vec<&'static [&'static str]>>,
     sent_punct: HashSet<&'static str>,
 }
 
@@ -87,6 +91,15 @@ impl Splitter {
             infix: compile("infix", tables_en::INFIX),
             url: compile("url", tables_en::URL),
             specials: tables_en::SPECIALS.iter().copied().collect(),
+            merges: {
+                let mut m: HashMap<&'static str, Vec<&'static [&'static str]>> = HashMap::new();
+                for &(_, pattern) in tables_en::MERGES {
+                    if let Some(first) = pattern.first() {
+                        m.entry(*first).or_default().push(pattern);
+                    }
+                }
+                m
+            },
             sent_punct: tables_en::SENT_PUNCT.iter().copied().collect(),
         }
     }
@@ -111,6 +124,58 @@ impl Splitter {
         if start < text.len() {
             self.span(text, start, text.len(), in_ws, out);
         }
+        self.merge_specials(text, out);
+    }
+
+    /// spaCy's second pass over the whole token list (step 4 of the module doc).
+    fn merge_specials(&self, text: &str, tokens: &mut Vec<Token>) {
+        // (start token, end token) of every match.
+        let mut matches: Vec<(usize, usize)> = Vec::new();
+        for i in 0..tokens.len() {
+            let Some(patterns) = self.merges.get(&text[tokens[i].start..tokens[i].end]) else {
+                continue;
+            };
+            let from = matches.len();
+            for pattern in patterns {
+                let n = pattern.len();
+                if i + n <= tokens.len()
+                    && pattern
+                        .iter()
+                        .zip(&tokens[i..i + n])
+                        .all(|(p, t)| *p == &text[t.start..t.end])
+                    && !matches[from..].contains(&(i, i + n))
+                {
+                    matches.push((i, i + n));
+                }
+            }
+        }
+        if matches.is_empty() {
+            return;
+        }
+        // Longest first, then leftmost; skip a match whose first or last token is taken.
+        matches.sort_by(|a, b| (b.1 - b.0).cmp(&(a.1 - a.0)).then(a.0.cmp(&b.0)));
+        let mut seen = vec![false; tokens.len()];
+        let mut kept: Vec<(usize, usize)> = Vec::new();
+        for &(a, b) in &matches {
+            if !seen[a] && !seen[b - 1] {
+                kept.push((a, b));
+            }
+            for s in &mut seen[a..b] {
+                *s = true;
+            }
+        }
+        kept.sort_unstable();
+        let old = std::mem::take(tokens);
+        let mut i = 0;
+        for (a, b) in kept {
+            tokens.extend_from_slice(&old[i..a]);
+            let (lo, hi) = (old[a].start, old[b - 1].end);
+            if !self.special(&text[lo..hi], lo, tokens) {
+                tokens.extend_from_slice(&old[a..b]);
+            }
+            i = b;
+        }
+        tokens.extend_from_slice(&old[i..]);
     }
 
     /// The words of `text` as datatrove's `split_into_words` gives them.
@@ -199,7 +264,7 @@ impl Splitter {
                     out.push(Token {
                         start: at,
                         end: at + p.len(),
-                        space: false,
+                        space: p.chars().all(is_space),
                     });
                     at += p.len();
                 }
