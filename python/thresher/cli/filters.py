@@ -79,15 +79,13 @@ def _run(args: argparse.Namespace) -> str:
     )
     if args.stats:
         write_table(result.table, args.stats)
-    first = next(iter(source.stream()), None)
-    schema = first.schema if first is not None else None
     options.write_out(
         args,
         result.kept(),
         kind="filter",
         parameters={"rules": names, "language": args.language, "set": args.set},
         inputs=args.source,
-        schema=schema,
+        schema=result.kept_schema(),
     )
     kept = int(result.keep.sum())
     n = int(result.keep.size)

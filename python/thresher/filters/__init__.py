@@ -300,8 +300,12 @@ class FilterResult(TableResult):
         """The kept rows of the corpus (text replaced by C4's cleaned text when C4 ran)."""
         if self._source is None:
             raise invalid_parameter("source", "the result of texts has no corpus rows to write")
+        if not self._source.reopenable:
+            raise invalid_parameter(
+                "source", "a one-shot stream cannot be read again to write the kept rows"
+            )
         start = 0
-        for batch in self._source.stream():
+        for batch in self._source.to_reader():
             n = batch.num_rows
             mask = pa.array(self.keep[start : start + n])
             if self._c4_text is not None:
@@ -311,14 +315,19 @@ class FilterResult(TableResult):
             start += n
             yield batch.filter(mask)
 
+    def kept_schema(self) -> pa.Schema | None:
+        """The schema of :meth:`kept`'s batches (None for a result of texts)."""
+        if self._source is None or not self._source.reopenable:
+            return None
+        return self._source.to_reader().schema
+
     def write_kept(self, path: str | os.PathLike[str], **options: Any) -> Path | str:
         """Write the kept rows (:meth:`kept`) to ``path`` through
         :func:`thresher.io.writers.open_output` (a file or a directory of shards)."""
         from thresher.io.writers import open_output
 
         options.setdefault("kind", "filter")
-        schema = None
-        with open_output(path, schema=schema, **options) as out:
+        with open_output(path, schema=self.kept_schema(), **options) as out:
             for batch in self.kept():
                 out.write(batch)
         return out.close()
