@@ -45,11 +45,119 @@ pub struct Token {
 /// The languages whose word splitting is implemented.
 pub const LANGUAGES: &[&str] = &["en"];
 
+/// One of spaCy's patterns (with look-around, so run by fancy-regex) and a fast
+/// superset of it (the look-arounds removed, run by the `regex` crate's automata):
+/// no true match starts before the superset's leftmost match, so the slow search
+/// starts there, and is skipped when the superset finds nothing.
+struct Pattern {
+    exact: Regex,
+    superset: Option<regex::Regex>,
+}
+
+impl Pattern {
+    fn new(name: &str, pattern: &str) -> Pattern {
+        Pattern {
+            exact: compile(name, pattern),
+            superset: regex::Regex::new(&strip_lookaround(pattern)).ok(),
+        }
+    }
+
+    /// The leftmost-first match starting at or after byte `pos`.
+    fn find_at(&self, s: &str, pos: usize) -> Option<(usize, usize)> {
+        let from = match &self.superset {
+            Some(fast) => fast.find_at(s, pos)?.start(),
+            None => pos,
+        };
+        match self.exact.find_from_pos(s, from) {
+            Ok(Some(m)) => Some((m.start(), m.end())),
+            _ => None,
+        }
+    }
+}
+
+/// `pattern` without its look-around groups (`(?=..)`, `(?!..)`, `(?<=..)`, `(?<!..)`):
+/// it matches wherever `pattern` does, and more.
+fn strip_lookaround(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len());
+    let mut i = 0;
+    // Skip one group or class starting at `i` (an opening parenthesis); returns the
+    // index after its closing parenthesis.
+    fn skip_group(chars: &[char], mut i: usize) -> usize {
+        let mut depth = 0usize;
+        let mut in_class = false;
+        while i < chars.len() {
+            match chars[i] {
+                '\\' => i += 1,
+                '[' if !in_class => in_class = true,
+                ']' if in_class => in_class = false,
+                '(' if !in_class => depth += 1,
+                ')' if !in_class => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return i + 1;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        i
+    }
+    let mut in_class = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' {
+            out.push(c);
+            if i + 1 < chars.len() {
+                out.push(chars[i + 1]);
+            }
+            i += 2;
+            continue;
+        }
+        if in_class {
+            if c == ']' {
+                in_class = false;
+            }
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if c == '[' {
+            in_class = true;
+            out.push(c);
+            // A `]` right after `[` or `[^` is a literal.
+            if i + 1 < chars.len() && chars[i + 1] == '^' {
+                out.push('^');
+                i += 1;
+            }
+            if i + 1 < chars.len() && chars[i + 1] == ']' {
+                out.push_str("\\]");
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        let rest: String = chars[i..chars.len().min(i + 4)].iter().collect();
+        if rest.starts_with("(?=")
+            || rest.starts_with("(?!")
+            || rest.starts_with("(?<=")
+            || rest.starts_with("(?<!")
+        {
+            i = skip_group(&chars, i);
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
 /// A spaCy-compatible tokenizer for one language.
 pub struct Splitter {
-    prefix: Regex,
-    suffix: Regex,
-    infix: Regex,
+    prefix: Pattern,
+    suffix: Pattern,
+    infix: Pattern,
     url: Regex,
     specials: HashMap<&'static str, &'static [&'static str]>,
     /// Affix-token patterns of the specials to re-merge, by their first token.
@@ -86,9 +194,9 @@ impl Splitter {
 
     fn english() -> Splitter {
         Splitter {
-            prefix: compile("prefix", tables_en::PREFIX),
-            suffix: compile("suffix", tables_en::SUFFIX),
-            infix: compile("infix", tables_en::INFIX),
+            prefix: Pattern::new("prefix", tables_en::PREFIX),
+            suffix: Pattern::new("suffix", tables_en::SUFFIX),
+            infix: Pattern::new("infix", tables_en::INFIX),
             url: compile("url", tables_en::URL),
             specials: tables_en::SPECIALS.iter().copied().collect(),
             merges: {
@@ -275,17 +383,29 @@ impl Splitter {
     }
 
     fn find_prefix(&self, s: &str) -> usize {
-        match self.prefix.find(s) {
-            Ok(Some(m)) => m.end() - m.start(),
-            _ => 0,
-        }
+        self.prefix.find_at(s, 0).map_or(0, |(a, b)| b - a)
     }
 
     fn find_suffix(&self, s: &str) -> usize {
-        match self.suffix.find(s) {
-            Ok(Some(m)) => m.end() - m.start(),
-            _ => 0,
+        self.suffix.find_at(s, 0).map_or(0, |(a, b)| b - a)
+    }
+
+    /// Python's `finditer` of the infix pattern.
+    fn infixes(&self, s: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos <= s.len() {
+            let Some((a, b)) = self.infix.find_at(s, pos) else {
+                break;
+            };
+            out.push((a, b));
+            pos = if b > a {
+                b
+            } else {
+                b + s[b..].chars().next().map_or(1, char::len_utf8)
+            };
         }
+        out
     }
 
     /// Tokens of the non-whitespace run `s` starting at byte `base`.
@@ -353,9 +473,8 @@ impl Splitter {
             } else {
                 let mut start = 0;
                 let mut any = false;
-                for m in self.infix.find_iter(string).flatten() {
+                for (is, ie) in self.infixes(string) {
                     any = true;
-                    let (is, ie) = (m.start(), m.end());
                     if is == 0 {
                         continue;
                     }
@@ -402,6 +521,18 @@ mod tests {
         assert_eq!(
             words("https://example.com/x?y=1"),
             vec!["https://example.com/x?y=1"]
+        );
+    }
+
+    #[test]
+    fn strips_lookaround() {
+        assert_eq!(strip_lookaround(r"(?<=[0-9])\+(?![a-z(])|x"), r"\+|x");
+        assert_eq!(strip_lookaround(r"[(?=]a(?=(b|c))"), r"[(?=]a");
+        let en = Splitter::for_language("en").unwrap();
+        assert!(
+            en.prefix.superset.is_some()
+                && en.suffix.superset.is_some()
+                && en.infix.superset.is_some()
         );
     }
 
