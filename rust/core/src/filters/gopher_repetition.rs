@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
+
 use super::pystr::{len, strip};
 use super::{enabled, Verdict};
 
@@ -71,7 +73,7 @@ impl GopherRepetitionParams {
 
 /// `(duplicate elements, characters in duplicates)` as datatrove's `find_duplicates`.
 pub fn find_duplicates<'a>(items: impl IntoIterator<Item = &'a str>) -> (usize, usize) {
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen: HashSet<&str, Xxh3DefaultBuilder> = HashSet::default();
     let (mut elements, mut chars) = (0, 0);
     for x in items {
         if !seen.insert(x) {
@@ -151,7 +153,7 @@ fn top_duplicate(j: &Joined, n_words: usize, n: usize) -> Option<usize> {
     if n == 0 || n_words < n {
         return None;
     }
-    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    let mut counts: HashMap<&str, (usize, usize), Xxh3DefaultBuilder> = HashMap::default();
     for i in 0..=n_words - n {
         let e = counts.entry(j.gram(i, n)).or_insert((0, i));
         e.0 += 1;
@@ -169,7 +171,7 @@ fn top_duplicate(j: &Joined, n_words: usize, n: usize) -> Option<usize> {
 /// datatrove's `find_all_duplicate`: characters of repeated n-grams (words
 /// concatenated without a separator), skipping past each repeat.
 fn all_duplicate(j: &Joined, n_words: usize, n: usize) -> usize {
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen: HashSet<&str, Xxh3DefaultBuilder> = HashSet::default();
     let (mut repeated, mut i) = (0, 0);
     while n_words >= n && i < n_words + 1 - n {
         let g = j.gram(i, n);
