@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 import pyarrow as pa
-import thresher
 import zstandard
 from datatrove.data import Document
 from datatrove.pipeline.filters import (

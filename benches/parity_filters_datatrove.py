@@ -95,7 +95,8 @@ def word_parity(corpus: str, n: int) -> None:
         same += ours == theirs
         same_count += len(ours) == len(theirs)
     print(
-        f"{corpus:9} words: identical lists {100 * same / n:.2f}%, equal counts {100 * same_count / n:.2f}% of {n}"
+        f"{corpus:9} words: identical lists {100 * same / n:.2f}%, "
+        f"equal counts {100 * same_count / n:.2f}% of {n}"
     )
 
 
@@ -116,7 +117,8 @@ def main() -> None:
         t[1] += int(got["keep"])
     for corpus, (n, k) in totals.items():
         print(
-            f"{corpus}: keep decisions agree on {100 * k / n:.3f}% of {n} (document, rule set) pairs"
+            f"{corpus}: keep decisions agree on {100 * k / n:.3f}% "
+            f"of {n} (document, rule set) pairs"
         )
     if args.words:
         for corpus in FILES:

@@ -22,7 +22,6 @@ from datatrove.pipeline.filters import (  # noqa: E402
 )
 from datatrove.pipeline.filters.base_filter import get_filter_result  # noqa: E402
 from datatrove.utils.text import split_into_words  # noqa: E402
-
 from thresher import filters  # noqa: E402
 
 FIXTURE = Path(__file__).parent / "data" / "filters_sample.jsonl.zst"
@@ -78,7 +77,7 @@ def test_fixture_decisions_equal_datatrove(sample: list[dict[str, object]], rule
     assert disagree == []
     assert reason == [r[1] for r in ref]
     if rule == "c4":
-        assert [t for t, k in zip(c4, keep) if k] == [r[2] for r in ref if r[0]]
+        assert [t for t, k in zip(c4, keep, strict=False) if k] == [r[2] for r in ref if r[0]]
 
 
 def test_fixture_words_equal_spacy(sample: list[dict[str, object]]) -> None:
@@ -144,9 +143,9 @@ def test_edge_cases_equal_datatrove(rule: str) -> None:
     texts = EDGES[rule]
     ref = reference(rule, texts)
     keep, reason, c4 = ours(rule, texts)
-    assert [(k, r) for k, r in zip(keep, reason)] == [(r[0], r[1]) for r in ref]
+    assert [(k, r) for k, r in zip(keep, reason, strict=False)] == [(r[0], r[1]) for r in ref]
     if rule == "c4":
-        assert [t for t, k in zip(c4, keep) if k] == [r[2] for r in ref if r[0]]
+        assert [t for t, k in zip(c4, keep, strict=False) if k] == [r[2] for r in ref if r[0]]
 
 
 @pytest.mark.parametrize(
@@ -165,4 +164,4 @@ def test_overrides_equal_datatrove(rule: str, params: dict[str, object]) -> None
     texts = [t for ts in EDGES.values() for t in ts]
     ref = reference(rule, texts, **params)
     keep, reason, _ = ours(rule, texts, **params)
-    assert list(zip(keep, reason)) == [(r[0], r[1]) for r in ref]
+    assert list(zip(keep, reason, strict=False)) == [(r[0], r[1]) for r in ref]

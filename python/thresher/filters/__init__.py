@@ -25,7 +25,7 @@ Examples
 >>> result.table.column("reason").to_pylist()
 [None, 'gopher_short_doc']
 >>> result.table.column("gopher_n_words").to_pylist()
-[705.0, 3.0]
+[225.0, 3.0]
 >>> filters.apply(["a b c"], rules=[filters.GopherQuality(min_doc_words=2)]).table.column(
 ...     "gopher_quality_reason").to_pylist()
 ['gopher_below_avg_threshold']
@@ -36,7 +36,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
 

@@ -44,6 +44,17 @@ def rule_objects(rules: list[str], overrides: dict[str, Any]) -> list[filters.Ru
     return [filters.rule_set(name, **per_rule[name]) for name in rules]
 
 
+_PARAMS = {
+    "rules": Param(
+        "strings",
+        default=list(filters.RULE_SETS),
+        doc="rule sets: gopher_quality, gopher_repetition, c4, fineweb",
+    ),
+    "language": Param("str", default="en", choices=filters.LANGUAGES, doc="word splitter"),
+    "set": Param("table", default={}, doc="threshold overrides, RULE.PARAM = value"),
+}
+
+
 class QualityStep(Step):
     """Keep documents that pass every rule set of ``rules``.
 
@@ -61,15 +72,7 @@ class QualityStep(Step):
 
     type = "quality"
     kind = "filter"
-    params = {
-        "rules": Param(
-            "strings",
-            default=list(filters.RULE_SETS),
-            doc="rule sets: gopher_quality, gopher_repetition, c4, fineweb",
-        ),
-        "language": Param("str", default="en", choices=filters.LANGUAGES, doc="word splitter"),
-        "set": Param("table", default={}, doc="threshold overrides, RULE.PARAM = value"),
-    }
+    params = _PARAMS
     document_part = True
 
     def _rules(self) -> list[filters.RuleSet]:
