@@ -10,7 +10,8 @@ sample`` draws a uniform, weighted or stratified sample of rows (:mod:`.sample`)
 ``thresher cluster`` and ``thresher gme`` cluster embeddings and rank items by
 diversity (:mod:`.diversity`); ``thresher quadmix`` samples a mixture (:mod:`.mixing`);
 ``thresher smote`` rebalances classes (:mod:`.rebalance`); ``thresher value`` values
-training points (:mod:`.value`); ``thresher langid`` and ``thresher score``
+training points (:mod:`.value`); ``thresher filter`` applies the Gopher, C4 and
+FineWeb quality rules (:mod:`.filters`); ``thresher langid`` and ``thresher score``
 run fastText classifiers (:mod:`.quality`).
 
 Each module's ``add_parsers(sub)`` registers its subcommands with
@@ -31,6 +32,7 @@ from thresher.cli import (
     demo,
     diversity,
     dsir,
+    filters,
     mixing,
     options,
     quality,
@@ -46,7 +48,20 @@ from thresher.exceptions import ThresherError
 __all__ = ["main"]
 
 # In the order ``thresher --help`` lists them.
-_FAMILIES = (demo, run, dsir, sample, tokens, quality, dedup, diversity, mixing, rebalance, value)
+_FAMILIES = (
+    demo,
+    run,
+    dsir,
+    sample,
+    tokens,
+    filters,
+    quality,
+    dedup,
+    diversity,
+    mixing,
+    rebalance,
+    value,
+)
 
 
 def _parser() -> argparse.ArgumentParser:

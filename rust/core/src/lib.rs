@@ -13,6 +13,7 @@ pub mod dsir;
 pub mod error;
 pub mod external_sort;
 pub mod features;
+pub mod filters;
 pub mod io;
 pub mod linalg;
 pub mod mixing;

@@ -17,6 +17,7 @@ mod dedup;
 mod detach;
 mod dsir;
 mod errors;
+mod filters;
 mod io;
 mod mixing;
 mod quality;
@@ -64,5 +65,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     shared::register(m)?;
     tokens::register(m)?;
     quality::register(m)?;
+    filters::register(m)?;
     Ok(())
 }

@@ -6,6 +6,10 @@ type       what it does                                                 columns 
 length     word, character and byte bounds                              words, chars
 tokens     tokenizer.json token counts (optional bounds)                tokens
 filter     keep rows by any column's value (range or list)              --
+quality    Gopher quality/repetition, C4, FineWeb rules (datatrove's)   quality_keep,
+                                                                        <rule>_keep,
+                                                                        the rules'
+                                                                        statistics
 dedup      near-duplicate removal (MinHash LSH)                         minhash,
                                                                         cluster_id,
                                                                         is_duplicate
@@ -30,6 +34,7 @@ from thresher.pipeline.steps.filter import FilterStep
 from thresher.pipeline.steps.langid import LangidStep
 from thresher.pipeline.steps.length import LengthStep
 from thresher.pipeline.steps.mixture import MixtureStep
+from thresher.pipeline.steps.quality import QualityStep
 from thresher.pipeline.steps.sample import SampleStep
 from thresher.pipeline.steps.tokens import TokensStep
 
@@ -42,6 +47,7 @@ STEP_TYPES: dict[str, type[Step]] = {
         TokensStep,
         FilterStep,
         LangidStep,
+        QualityStep,
         DedupStep,
         DsirStep,
         SampleStep,
