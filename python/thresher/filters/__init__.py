@@ -276,8 +276,8 @@ class FilterResult(TableResult):
         for name in order:
             k = output.keep(index[name])
             r = output.reason(index[name])
-            for i in np.flatnonzero(keep & ~k):
-                reason[i] = f"{r[i]}"
+            for row in np.flatnonzero(keep & ~k).tolist():
+                reason[row] = f"{r[row]}"
             keep &= k
             columns[f"{name}_keep"] = pa.array(k)
             columns[f"{name}_reason"] = pa.array(r, pa.string())
