@@ -38,6 +38,7 @@ from thresher.cli import (
     run,
     sample,
     tokens,
+    train,
     value,
 )
 from thresher.cli import ray as cli_ray
@@ -46,7 +47,20 @@ from thresher.exceptions import ThresherError
 __all__ = ["main"]
 
 # In the order ``thresher --help`` lists them.
-_FAMILIES = (demo, run, dsir, sample, tokens, quality, dedup, diversity, mixing, rebalance, value)
+_FAMILIES = (
+    demo,
+    run,
+    dsir,
+    sample,
+    tokens,
+    quality,
+    train,
+    dedup,
+    diversity,
+    mixing,
+    rebalance,
+    value,
+)
 
 
 def _parser() -> argparse.ArgumentParser:

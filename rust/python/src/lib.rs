@@ -20,6 +20,7 @@ mod errors;
 mod io;
 mod mixing;
 mod quality;
+mod quality_train;
 mod rebalance;
 mod sample;
 mod shared;
@@ -61,6 +62,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     mixing::register(m)?;
     rebalance::register(m)?;
     valuation::register(m)?;
+    quality_train::register(m)?;
     shared::register(m)?;
     tokens::register(m)?;
     quality::register(m)?;

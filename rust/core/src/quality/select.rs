@@ -56,15 +56,24 @@ mod tests {
             let rate = keep.iter().filter(|&&k| k).count() as f64 / n as f64;
             let p = (2.0 - s as f64).powf(-9.0);
             let se = (p * (1.0 - p) / n as f64).sqrt();
-            assert!((rate - p).abs() <= 5.0 * se + 1e-12, "s={s} rate={rate} p={p}");
+            assert!(
+                (rate - p).abs() <= 5.0 * se + 1e-12,
+                "s={s} rate={rate} p={p}"
+            );
         }
     }
 
     #[test]
     fn same_selection_whatever_the_threads() {
         let scores: Vec<f64> = (0..50_000).map(|i| (i % 101) as f64 / 100.0).collect();
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-        let three = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let three = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
         let a = one.install(|| pareto_keep(&scores, 9.0, 3).unwrap());
         let b = three.install(|| pareto_keep(&scores, 9.0, 3).unwrap());
         assert_eq!(a, b);
