@@ -72,6 +72,9 @@ def test_saved_bin_loads_in_fasttext_and_predicts_the_same(trained, corpora, tmp
         got = dict(zip(labels, probs, strict=True))
         assert proba[i, 0] == pytest.approx(got["__label__positive"], abs=1e-5)
     assert trained.to_bytes() == path.read_bytes()
+    assert isinstance(trained.to_fasttext(), thresher.quality.FastText)
+    table = trained.predict_source(pa.table({"text": texts[:3]}))
+    assert table.column("label").to_pylist() == [x[0][len("__label__") :] for x in ours_labels[:3]]
 
 
 def test_same_model_bytes_whatever_the_thread_count(corpora) -> None:

@@ -28,7 +28,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -39,12 +39,13 @@ from thresher import _core
 from thresher import _validation as check
 from thresher.exceptions import EmptyInputError, MissingFieldError, invalid_parameter, located
 from thresher.io.sources import Source, SourceLike, read
+from thresher.quality.fasttext import FastText
 
 __all__ = ["TrainedClassifier", "roc_auc", "train"]
 
 _PREFIX = "__label__"
 _LOSSES = ("softmax", "ova")
-Texts = Sequence[str] | pa.Array | pa.ChunkedArray
+Texts: TypeAlias = "Sequence[str] | pa.Array | pa.ChunkedArray"
 
 
 def roc_auc(scores: npt.ArrayLike, positive: npt.ArrayLike) -> float | None:
@@ -101,6 +102,7 @@ class TrainedClassifier:
     holdout_rows: npt.NDArray[np.int64]
     holdout_scores: npt.NDArray[np.float32]
     _model: Any = field(repr=False)
+    _fasttext: FastText | None = field(default=None, repr=False)
 
     @property
     def labels(self) -> list[str]:
@@ -116,6 +118,20 @@ class TrainedClassifier:
         the file appears complete or not at all."""
         self._model.save(Path(path))
         return Path(path)
+
+    def to_fasttext(self) -> FastText:
+        """The model as a :class:`~thresher.quality.FastText` (the same predictions;
+        :meth:`~thresher.quality.FastText.predict_source` scores any corpus)."""
+        if self._fasttext is None:
+            self._fasttext = FastText.from_bytes(self.to_bytes())
+        return self._fasttext
+
+    def predict_source(
+        self, source: SourceLike, text_column: str = "text", **options: Any
+    ) -> pa.Table:
+        """:meth:`thresher.quality.FastText.predict_source` with this model: the best
+        label (without ``__label__``) and its probability for every document."""
+        return self.to_fasttext().predict_source(source, text_column, **options)
 
     def predict_proba(self, texts: Texts) -> npt.NDArray[np.float32]:
         """The probability of every class for each text: a ``len(texts) x
@@ -134,24 +150,12 @@ class TrainedClassifier:
             raise invalid_parameter("label", f"{name!r} is not one of {self.names}")
         return self.predict_proba(texts)[:, self.names.index(name)].astype(np.float64)
 
-    def predict(self, texts: str | Texts, k: int = 1, threshold: float = 0.0) -> Any:
-        """The ``k`` most probable labels of each text, with fastText's ``predict``
-        shapes: for one text ``(labels, probabilities)``; for several, a list of label
-        tuples and a list of float32 arrays. Labels keep their ``__label__`` prefix."""
-        k = check.count("k", k, minimum=1)
-        threshold = check.real("threshold", threshold)
-        single = isinstance(texts, str)
-        proba = self._model.probabilities(_as_column([texts] if single else texts))
-        names = self.labels
-        out_labels, out_scores = [], []
-        for row in proba:
-            order = np.argsort(-row, kind="stable")[:k]
-            order = order[(row[order] >= threshold) & (row[order] > 0)]
-            out_labels.append(tuple(names[i] for i in order))
-            out_scores.append(row[order])
-        if single:
-            return out_labels[0], out_scores[0].astype(np.float64)
-        return out_labels, out_scores
+    def predict(
+        self, texts: str | Texts, k: int = 1, threshold: float = 0.0, *, newlines: str = "space"
+    ) -> Any:
+        """The ``k`` most probable labels of each text, with the ``fasttext`` package's
+        shapes (:meth:`thresher.quality.FastText.predict` on this model)."""
+        return self.to_fasttext().predict(texts, k, threshold, newlines=newlines)
 
     def __repr__(self) -> str:
         auc = "None" if self.auc is None else f"{self.auc:.4f}"
@@ -263,7 +267,7 @@ def train(
         raise invalid_parameter(
             "negative", "give either negative= (a corpus) or label_column= (not both)"
         )
-    options = {
+    options: dict[str, Any] = {
         "dim": check.count("dim", dim, minimum=1, maximum=100_000),
         "epochs": check.count("epochs", epochs, minimum=1),
         "lr": check.positive("lr", lr),

@@ -24,7 +24,7 @@ pub struct PyTrainedModel {
 }
 
 /// The string views of the chunks of a text column (no nulls).
-fn views<'a>(chunks: &'a [arrow_array::ArrayRef]) -> thresher_core::Result<Vec<&'a str>> {
+fn views(chunks: &[arrow_array::ArrayRef]) -> thresher_core::Result<Vec<&str>> {
     let mut out: Vec<&str> = Vec::new();
     let mut first = 0u64;
     for chunk in chunks {

@@ -54,7 +54,7 @@ mod tests {
         for &s in &[0.0, 0.3, 0.7, 0.95, 1.0] {
             let keep = pareto_keep(&vec![s; n], 9.0, 7).unwrap();
             let rate = keep.iter().filter(|&&k| k).count() as f64 / n as f64;
-            let p = (2.0 - s as f64).powf(-9.0);
+            let p = (2.0f64 - s).powf(-9.0);
             let se = (p * (1.0 - p) / n as f64).sqrt();
             assert!(
                 (rate - p).abs() <= 5.0 * se + 1e-12,
