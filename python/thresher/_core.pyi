@@ -603,3 +603,35 @@ def filter_corpus(
 ) -> FilterOutput: ...
 def filter_texts(texts: list[str], config: FilterConfig) -> FilterOutput: ...
 def filter_words(text: str, language: str = "en") -> list[str]: ...
+
+# quality: trained classifiers (rust/python/src/quality_train.rs)
+@final
+class TrainedModel:
+    def to_bytes(self) -> bytes: ...
+    def save(self, path: os.PathLike[str] | str) -> None: ...
+    @property
+    def labels(self) -> list[str]: ...
+    def probabilities(self, texts: _ArrowStream) -> npt.NDArray[np.float32]: ...
+
+def train_classifier(
+    texts: _ArrowStream,
+    labels: npt.NDArray[np.uint32],
+    names: list[str],
+    *,
+    dim: int,
+    epochs: int,
+    lr: float,
+    word_ngrams: int,
+    min_count: int,
+    bucket: int,
+    minn: int,
+    maxn: int,
+    loss: str,
+    holdout: float,
+    seed: int,
+    progress: _Progress | None = None,
+) -> tuple[TrainedModel, dict[str, Any]]: ...
+def roc_auc(scores: npt.NDArray[np.float64], positive: npt.NDArray[np.bool_]) -> float | None: ...
+def pareto_keep(
+    scores: npt.NDArray[np.float64], alpha: float, seed: int
+) -> npt.NDArray[np.bool_]: ...

@@ -12,7 +12,8 @@ diversity (:mod:`.diversity`); ``thresher quadmix`` samples a mixture (:mod:`.mi
 ``thresher smote`` rebalances classes (:mod:`.rebalance`); ``thresher value`` values
 training points (:mod:`.value`); ``thresher filter`` applies the Gopher, C4 and
 FineWeb quality rules (:mod:`.filters`); ``thresher langid`` and ``thresher score``
-run fastText classifiers (:mod:`.quality`).
+run fastText classifiers (:mod:`.quality`); ``thresher train-classifier`` trains one
+(:mod:`.train`).
 
 Each module's ``add_parsers(sub)`` registers its subcommands with
 ``set_defaults(func=run)`` (and, for those taking ``--ray``, the Ray runner through
@@ -40,6 +41,7 @@ from thresher.cli import (
     run,
     sample,
     tokens,
+    train,
     value,
 )
 from thresher.cli import ray as cli_ray
@@ -56,6 +58,7 @@ _FAMILIES = (
     tokens,
     filters,
     quality,
+    train,
     dedup,
     diversity,
     mixing,

@@ -21,6 +21,7 @@ mod filters;
 mod io;
 mod mixing;
 mod quality;
+mod quality_train;
 mod rebalance;
 mod sample;
 mod shared;
@@ -62,6 +63,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     mixing::register(m)?;
     rebalance::register(m)?;
     valuation::register(m)?;
+    quality_train::register(m)?;
     shared::register(m)?;
     tokens::register(m)?;
     quality::register(m)?;

@@ -92,7 +92,7 @@ fn is_separator(b: u8) -> bool {
 }
 
 /// fastText's tokens of one line, then `</s>`.
-fn tokens(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+pub fn tokens(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     text.split(|&b| is_separator(b))
         .filter(|t| !t.is_empty())
         .chain(std::iter::once(EOS))
