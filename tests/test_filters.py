@@ -178,7 +178,10 @@ def test_pipeline_quality_step(tmp_path: Path) -> None:
     written = read(tmp_path / "out", text_column=None).to_reader().read_all()
     expected = filters.apply(texts, rules=[filters.GopherQuality(min_doc_words=40), "c4"])
     assert written.column("id").to_pylist() == np.flatnonzero(expected.keep).tolist()
-    assert written.column("text").to_pylist() == [texts[i] for i in np.flatnonzero(expected.keep)]
+    # the kept rows carry C4's cleaned text (lines removed), not the input's
+    cleaned = expected.table.column("c4_text").to_pylist()
+    assert written.column("text").to_pylist() == [cleaned[i] for i in np.flatnonzero(expected.keep)]
+    assert any(cleaned[i] != texts[i] for i in np.flatnonzero(expected.keep))
     assert written.column("gopher_n_words").to_pylist() == [
         expected.table.column("gopher_n_words")[i].as_py() for i in np.flatnonzero(expected.keep)
     ]

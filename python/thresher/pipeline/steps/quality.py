@@ -64,10 +64,9 @@ class QualityStep(Step):
     ``quality_keep``, ``<rule>_keep`` and every statistic of the rule sets
     (``gopher_n_words``, ``dup_line_frac``, ``c4_lines_removed``, ...).
 
-    C4's line removal is not applied in a pipeline (the pipeline's writer writes the
-    input rows as they are): the step keeps C4's document-level decision only; use
-    :func:`thresher.filters.apply` and ``FilterResult.write_kept`` (or
-    ``thresher filter``) for C4's cleaned text.
+    With ``c4`` among the rules the step also makes ``c4_text`` (C4's cleaned text:
+    lines removed) and the kept rows are written with it (:meth:`Step.text_rewrite`);
+    the steps of the same pipeline annotate the original text (one fused read).
     """
 
     type = "quality"
@@ -92,7 +91,13 @@ class QualityStep(Step):
     def produces(self) -> list[str]:
         rules = self._rules()
         config = filters._config(rules, self.options["language"])
-        return ["quality_keep"] + [f"{r.name}_keep" for r in rules] + list(config.stat_names)
+        c4_text = ["c4_text"] if "c4" in self.options["rules"] else []
+        return (
+            ["quality_keep"] + [f"{r.name}_keep" for r in rules] + list(config.stat_names) + c4_text
+        )
+
+    def text_rewrite(self) -> str | None:
+        return "c4_text" if "c4" in self.options["rules"] else None
 
     def annotate(self, block: pa.Table, context: RunContext) -> dict[str, pa.Array]:
         text = block.column(context.text_column)
