@@ -74,13 +74,7 @@ impl PyTrainedModel {
                 newlines: Newlines::Space,
             };
             let p = fasttext::predict_texts(&model, &texts, &options)?;
-            let mut flat = vec![0f32; texts.len() * nlabels];
-            for i in 0..texts.len() {
-                for j in p.offsets[i] as usize..p.offsets[i + 1] as usize {
-                    flat[i * nlabels + p.labels[j] as usize] = p.scores[j];
-                }
-            }
-            Ok((texts.len(), flat))
+            Ok((texts.len(), p.to_dense(nlabels)))
         })?;
         PyArray1::from_vec(py, flat).reshape([n, nlabels])
     }

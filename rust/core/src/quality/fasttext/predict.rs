@@ -75,6 +75,18 @@ impl Predictions {
         self.len() == 0
     }
 
+    /// The scores as a dense row-major `documents x nlabels` matrix (0 where a label
+    /// was not predicted for a document).
+    pub fn to_dense(&self, nlabels: usize) -> Vec<f32> {
+        let mut dense = vec![0f32; self.len() * nlabels];
+        for doc in 0..self.len() {
+            for j in self.offsets[doc] as usize..self.offsets[doc + 1] as usize {
+                dense[doc * nlabels + self.labels[j] as usize] = self.scores[j];
+            }
+        }
+        dense
+    }
+
     fn extend(&mut self, part: Vec<Vec<(f32, u32)>>) {
         for doc in part {
             for (score, label) in doc {
@@ -213,6 +225,19 @@ pub fn predict_stream(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn to_dense_places_each_score_under_its_label() {
+        let p = Predictions {
+            offsets: vec![0, 2, 2, 3],
+            labels: vec![1, 0, 2],
+            scores: vec![0.7, 0.3, 1.0],
+        };
+        assert_eq!(
+            p.to_dense(3),
+            vec![0.3, 0.7, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+        );
+    }
+
     use super::*;
     use crate::quality::fasttext::dictionary::{Dictionary, Entry, EntryType};
     use crate::quality::fasttext::matrix::{DenseMatrix, Matrix};
