@@ -29,7 +29,7 @@ from thresher import (
     tokens,
     valuation,
 )
-from thresher._core import __version__, get_num_threads, set_num_threads
+from thresher._core import __version__
 from thresher.cluster import KMeans
 from thresher.dedup import Deduplication, DedupSummary, MinHasher, dedup, optimal_param
 from thresher.dsir import DSIR, Selection
@@ -37,6 +37,7 @@ from thresher.gme import GME
 from thresher.io.sources import Source, read
 from thresher.io.writers import write_table
 from thresher.pipeline import Pipeline
+from thresher.threads import get_num_threads, set_num_threads
 from thresher.tokens import TokenCounter, count_tokens
 
 __all__ = [

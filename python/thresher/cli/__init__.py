@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> str:
+    options.check_out(args)
     if getattr(args, "ray", None) is not None:
         return cli_ray.run(args)
     options.set_threads(args)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from thresher import _core
+import thresher
 from thresher.exceptions import InvalidParameterError
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "add_seed",
     "add_threads",
     "add_token_budget",
+    "check_out",
     "set_threads",
     "token_source",
     "write_out",
@@ -59,6 +60,11 @@ def add_out(parser: argparse.ArgumentParser, shards: bool = True, help: str | No
     default = CORPUS_OUT if shards else "output .parquet, .jsonl, .jsonl.zst"
     metavar = "PATH|DIR/" if shards else "PATH"
     parser.add_argument("--out", required=True, metavar=metavar, help=help or default)
+    parser.add_argument(
+        "--overwrite-input",
+        action="store_true",
+        help="allow --out to replace an input file (or to be a directory holding inputs)",
+    )
     if shards:
         parser.add_argument(
             "--shard-size",
@@ -196,7 +202,29 @@ def set_threads(args: argparse.Namespace) -> None:
     """Size thresher's pool from ``--threads`` if the subcommand has it."""
     threads = getattr(args, "threads", None)
     if threads is not None:
-        _core.set_num_threads(threads)
+        thresher.set_num_threads(threads)
+
+
+def _path_values(args: argparse.Namespace) -> list[str]:
+    """Every string (or list of strings) argument but ``--out``: the paths among them
+    are the run's inputs (corpora, targets, models, tokenizers)."""
+    values: list[str] = []
+    for name, value in vars(args).items():
+        if name == "out" or callable(value):
+            continue
+        items = value if isinstance(value, list) else [value]
+        values.extend(item for item in items if isinstance(item, str))
+    return values
+
+
+def check_out(args: argparse.Namespace) -> None:
+    """Refuse, before any input is read, an ``--out`` that is one of the inputs or a
+    directory holding one, unless ``--overwrite-input`` was given."""
+    from thresher.io.overwrite import refuse_output_over_inputs
+
+    out = getattr(args, "out", None)
+    if isinstance(out, str) and not getattr(args, "overwrite_input", False):
+        refuse_output_over_inputs(out, _path_values(args), "--overwrite-input")
 
 
 def wrote(out: object, started: float) -> str:
