@@ -65,6 +65,10 @@ impl Lines {
 }
 
 /// Whether a line holds only JSON whitespace (`\r` covers CRLF files).
+/// The UTF-8 byte-order mark that files written on Windows often start with; skipped
+/// at the start of a file (line and column numbers are those of the text after it).
+pub(super) const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 pub(super) fn is_blank(line: &[u8]) -> bool {
     line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
 }
@@ -155,10 +159,35 @@ impl LineInput {
         Ok(())
     }
 
+    /// Consumes a byte-order mark at the start of the stream (it may arrive in pieces).
+    fn skip_bom(&mut self) -> Result<()> {
+        let mut seen = 0;
+        while seen < BOM.len() {
+            let buf = match self.stream.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(into_error(e, &self.path)),
+            };
+            let take = buf.len().min(BOM.len() - seen);
+            if take == 0 || buf[..take] != BOM[seen..seen + take] {
+                // Not a BOM: only a partial match already consumed can be lost, and
+                // a partial BOM followed by other bytes is not valid UTF-8 anyway.
+                return Ok(());
+            }
+            self.stream.consume(take);
+            self.consumed += take as u64;
+            seen += take;
+        }
+        Ok(())
+    }
+
     /// Appends the next line, without its `\n`, to `out`; false at the end of the
     /// file (a last line without `\n` still counts).
     fn read_line(&mut self, out: &mut Vec<u8>) -> Result<bool> {
         let mut read_any = false;
+        if self.consumed == 0 && !self.eof {
+            self.skip_bom()?;
+        }
         while !self.eof {
             let buf = match self.stream.fill_buf() {
                 Ok(buf) => buf,
@@ -299,6 +328,17 @@ mod tests {
         }
         assert!(prefetch.next().unwrap().is_none(), "stays at the end");
         out
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_at_the_start_only() {
+        let lines = all_lines(
+            Prefetch::spawn(input(b"\xEF\xBB\xBF{\"a\":1}\n\xEF\xBB\xBFx\n"), 8).unwrap(),
+        );
+        assert_eq!(lines[0], (1, "{\"a\":1}".to_string()));
+        assert_eq!(lines[1].1.as_bytes(), b"\xEF\xBB\xBFx");
+        let plain = all_lines(Prefetch::spawn(input(b"{}\n"), 8).unwrap());
+        assert_eq!(plain, vec![(1, "{}".to_string())]);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use arrow_array::RecordBatch;
 use rayon::{ThreadPool, Yield};
 
 use super::decode::DecodeContext;
-use super::lines::{is_blank, Lines, MAX_BATCH_BYTES};
+use super::lines::{is_blank, Lines, BOM, MAX_BATCH_BYTES};
 use crate::{Error, Result};
 
 /// Default size of a range: large enough that a task's fixed costs vanish, small
@@ -131,6 +131,10 @@ impl<S: BlockSource> Chunker<S> {
             bytes.truncate(i + 1);
         } else if bytes.is_empty() {
             return Ok(None);
+        }
+        if self.next_line == 1 && bytes.starts_with(BOM) {
+            // The file's very first bytes (no line read before): a byte-order mark.
+            bytes.drain(..BOM.len());
         }
         let first_line = self.next_line;
         self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
