@@ -326,9 +326,16 @@ def _open_parquet(path: str) -> Iterator[pq.ParquetFile]:
                 source = stack.enter_context(fs.open(inner, "rb"))
             file = stack.enter_context(pq.ParquetFile(source))
         except (OSError, pa.ArrowException) as e:
-            message = f"{path}: not a readable Parquet file ({e})"
+            message = f"{path}: not a readable Parquet file ({_one_line(e)})"
             raise located(ReadError, message, path=path) from e
         yield file
+
+
+def _one_line(error: BaseException) -> str:
+    """pyarrow's message of ``error`` on one line (it may span several, end with a
+    newline, or carry a trailing ``.``)."""
+    parts = [part.strip() for part in str(error).splitlines()]
+    return "; ".join(part.rstrip(".") for part in parts if part)
 
 
 def _typed_errors(reader: pa.RecordBatchReader, source: FileSource) -> Iterator[pa.RecordBatch]:
@@ -358,7 +365,7 @@ def _parquet_batches(
             )
             raise located(FieldTypeError, message, path=path)
         offset = 0
-        for batch in file.iter_batches(batch_size=batch_size):
+        for batch in _checked_batches(file, path, batch_size):
             text = batch.column(text_column) if text_column else None
             if text is not None and text.null_count:
                 first = offset + text.is_null().to_pylist().index(True)
@@ -366,6 +373,22 @@ def _parquet_batches(
                 raise located(MissingFieldError, message, path=path, row=first, field=text_column)
             offset += batch.num_rows
             yield batch
+
+
+def _checked_batches(file: pq.ParquetFile, path: str, batch_size: int) -> Iterator[pa.RecordBatch]:
+    """``file``'s batches; corrupt data met while reading them is a one-line
+    :class:`ReadError` naming the file and the rows read before it."""
+    batches, rows = file.iter_batches(batch_size=batch_size), 0
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (OSError, pa.ArrowException) as e:
+            message = f"{path}: not a readable Parquet file after row {rows} ({_one_line(e)})"
+            raise located(ReadError, message, path=path, row=rows) from e
+        rows += batch.num_rows
+        yield batch
 
 
 def _check_text_field(schema: pa.Schema, text_column: str, where: str) -> None:
